@@ -1,0 +1,70 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "KeyRotation",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "KeyRotation", targets: ["KeyRotation"]),
+        .library(name: "KeyRotationHTTP", targets: ["KeyRotationHTTP"]),
+        .library(name: "KeyRotationStore", targets: ["KeyRotationStore"]),
+        .library(name: "KeyRotationTesting", targets: ["KeyRotationTesting"]),
+        .library(name: "VirusTotal", targets: ["VirusTotal"]),
+        .library(name: "Aptos", targets: ["Aptos"]),
+        .library(name: "Nodit", targets: ["Nodit"]),
+        .executable(name: "keyrotation", targets: ["KeyRotationCLI"]),
+        .executable(name: "rotation-bench", targets: ["RotationBench"]),
+    ],
+    targets: [
+        .target(name: "KeyRotation"),
+        .target(name: "KeyRotationHTTP", dependencies: ["KeyRotation"]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "KeyRotationStore", dependencies: ["KeyRotation", "CSQLite"]),
+        .target(name: "KeyRotationTesting", dependencies: ["KeyRotation", "KeyRotationHTTP"]),
+        .target(name: "VirusTotal", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore"]),
+        .target(name: "Aptos", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore"]),
+        .target(name: "Nodit", dependencies: ["Aptos", "KeyRotation", "KeyRotationHTTP"]),
+        .executableTarget(
+            name: "KeyRotationCLI",
+            dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "VirusTotal", "Aptos", "Nodit"]
+        ),
+        .executableTarget(
+            name: "RotationBench",
+            dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"],
+            path: "Benchmarks/RotationBench"
+        ),
+        .testTarget(name: "KeyRotationTests", dependencies: ["KeyRotation", "KeyRotationTesting"]),
+        .testTarget(name: "KeyRotationHTTPTests", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"]),
+        .testTarget(
+            name: "KeyRotationStoreTests",
+            dependencies: ["KeyRotation", "KeyRotationStore", "KeyRotationTesting"]
+        ),
+        .testTarget(
+            name: "VirusTotalTests",
+            dependencies: ["VirusTotal", "KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "KeyRotationTesting"]
+        ),
+        .testTarget(
+            name: "AptosTests",
+            dependencies: ["Aptos", "KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "KeyRotationTesting"]
+        ),
+        .testTarget(
+            name: "NoditTests",
+            dependencies: ["Nodit", "Aptos", "KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"]
+        ),
+        .testTarget(
+            name: "KeyRotationCLITests",
+            dependencies: ["KeyRotationCLI", "KeyRotationTesting", "KeyRotationHTTP"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings += [
+        .enableUpcomingFeature("ExistentialAny"),  // SE-0335: spell out `any HTTPTransport`
+        .enableUpcomingFeature("MemberImportVisibility"),  // SE-0444
+        .enableUpcomingFeature("InternalImportsByDefault"),  // SE-0409
+    ]
+    target.swiftSettings = settings
+}

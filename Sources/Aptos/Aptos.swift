@@ -1,0 +1,1 @@
+// The Aptos target; see README.md.

@@ -1,0 +1,1 @@
+print("keyrotation: not built yet")

@@ -1,0 +1,134 @@
+public import Foundation
+
+/// An HTTP method.
+public struct HTTPMethod: Hashable, Sendable, CustomStringConvertible {
+    /// The method's name, upper case.
+    public let rawValue: String
+    /// Creates a method from its name.
+    public init(_ rawValue: String) { self.rawValue = rawValue.uppercased() }
+
+    public static let get = HTTPMethod("GET")
+    public static let head = HTTPMethod("HEAD")
+    public static let post = HTTPMethod("POST")
+    public static let put = HTTPMethod("PUT")
+    public static let delete = HTTPMethod("DELETE")
+    public static let options = HTTPMethod("OPTIONS")
+
+    /// Whether repeating the request has the same effect as sending it once (RFC 9110 §9.2.2).
+    public var isIdempotent: Bool { ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"].contains(self.rawValue) }
+
+    public var description: String { self.rawValue }
+}
+
+/// Header fields: ordered, names matched case-insensitively.
+public struct HTTPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    private var fields: [(name: String, value: String)] = []
+
+    /// Creates empty headers.
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (name, value) in elements { self.add(name: name, value: value) }
+    }
+
+    /// Appends a field.
+    public mutating func add(name: String, value: String) { self.fields.append((name, value)) }
+
+    /// Replaces every field called `name` with one field.
+    public mutating func replaceOrAdd(name: String, value: String) {
+        self.remove(name: name)
+        self.add(name: name, value: value)
+    }
+
+    /// Removes every field called `name`.
+    public mutating func remove(name: String) {
+        self.fields.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+    }
+
+    /// The first value of the field called `name`.
+    public subscript(name: String) -> String? {
+        self.fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    /// Every value of the field called `name`.
+    public func values(for name: String) -> [String] {
+        self.fields.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+    }
+
+    public func makeIterator() -> some IteratorProtocol<(name: String, value: String)> { self.fields.makeIterator() }
+
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.fields.elementsEqual(rhs.fields) { $0.name.lowercased() == $1.name.lowercased() && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for field in self.fields {
+            hasher.combine(field.name.lowercased())
+            hasher.combine(field.value)
+        }
+    }
+}
+
+/// A request as the SDK sends it.
+public struct HTTPRequest: Hashable, Sendable {
+    /// The method.
+    public var method: HTTPMethod
+    /// The full URL.
+    public var url: URL
+    /// Header fields.
+    public var headers: HTTPHeaders
+    /// The body, if any.
+    public var body: Data?
+    /// Whether a non-idempotent request (a POST) may still be retried, because repeating it is harmless
+    /// (a query sent as POST, such as Aptos' `/view` or Nodit's Web3 Data API). Default `false`.
+    public var isSafeToRetry: Bool
+
+    /// Creates a request.
+    public init(
+        method: HTTPMethod = .get,
+        url: URL,
+        headers: HTTPHeaders = [:],
+        body: Data? = nil,
+        isSafeToRetry: Bool = false
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.isSafeToRetry = isSafeToRetry
+    }
+
+    /// Whether the request may be sent again on another key.
+    public var isRetryable: Bool { self.method.isIdempotent || self.isSafeToRetry }
+}
+
+/// A response: status, headers and the whole body.
+public struct HTTPResponse: Hashable, Sendable {
+    /// The status code.
+    public var status: Int
+    /// Header fields.
+    public var headers: HTTPHeaders
+    /// The body.
+    public var body: Data
+
+    /// Creates a response.
+    public init(status: Int, headers: HTTPHeaders = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The body as UTF-8 text (lossy), at most `limit` characters, for error messages.
+    public func bodyText(limit: Int = 300) -> String {
+        let text = String(decoding: self.body.prefix(limit * 4), as: UTF8.self)
+        return text.count > limit ? String(text.prefix(limit)) + "…" : text
+    }
+}
+
+/// Sends one request and returns the response: the seam where tests and the benchmark put a simulation.
+public protocol HTTPTransport: Sendable {
+    /// Sends `request` and returns the complete response, or throws ``TransportError``.
+    ///
+    /// A transport never follows redirects: a 3xx is returned (or refused) as it came.
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+}

@@ -1,0 +1,1 @@
+// The KeyRotationStore target; see README.md.

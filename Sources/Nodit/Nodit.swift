@@ -1,0 +1,1 @@
+// The Nodit target; see README.md.

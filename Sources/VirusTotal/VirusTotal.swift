@@ -1,0 +1,1 @@
+// The VirusTotal target; see README.md.
