@@ -1,0 +1,44 @@
+/// Power of two choices on load: two random ready keys, the one with the lower latency EWMA × (in flight + 1)
+/// × failure penalty wins. Only successful requests feed the latency, so a key that fails fast (quick 429s or
+/// 5xx) never looks attractive: its failure score raises its load instead.
+struct HealthAwareSelector: KeySelector {
+    mutating func select(
+        from entries: inout ContiguousArray<KeyEntry>,
+        cost: Int,
+        at now: Timestamp,
+        random: inout SplitMix64
+    ) -> Int? {
+        let count = entries.count
+        guard count > 0 else { return nil }
+        var first: Int?
+        var second: Int?
+        // Random probes first (cheap for big pools), then a scan from a random start so a ready key is always found.
+        for _ in 0..<min(count, 8) {
+            let index = Int(random.next() % UInt64(count))
+            guard index != first, entries[index].isReady(cost: cost, at: now, spacing: 0) else { continue }
+            if first == nil { first = index } else { second = index; break }
+        }
+        if second == nil {
+            let start = Int(random.next() % UInt64(count))
+            var index = start
+            for _ in 0..<count {
+                if index != first, entries[index].isReady(cost: cost, at: now, spacing: 0) {
+                    if first == nil { first = index } else { second = index; break }
+                }
+                index = index + 1 == count ? 0 : index + 1
+            }
+        }
+        guard let first else { return nil }
+        guard let second else { return first }
+        var fastest = Double.infinity
+        var slowest = 0.0
+        for index in [first, second] where entries[index].latencyEWMA > 0 {
+            fastest = min(fastest, entries[index].latencyEWMA)
+            slowest = max(slowest, entries[index].latencyEWMA)
+        }
+        if !fastest.isFinite { (fastest, slowest) = (1_000_000, 1_000_000) }
+        let firstLoad = entries[first].load(at: now, fastest: fastest, slowest: slowest)
+        let secondLoad = entries[second].load(at: now, fastest: fastest, slowest: slowest)
+        return firstLoad <= secondLoad ? first : second
+    }
+}

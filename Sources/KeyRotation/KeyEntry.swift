@@ -1,0 +1,82 @@
+import Foundation
+
+/// One key's state inside the rotator: limits, health and the figures strategies decide on.
+struct KeyEntry: Sendable {
+    var key: APIKey
+    var weight: Int
+    var limiter: CompositeLimiter
+    var health: KeyHealth
+    /// The last time a lease was taken (for minimum spacing and least-recently-used tie breaks).
+    var lastUse: Timestamp?
+    /// Not before this instant: a shared store said another process spent the key.
+    var externalBlock: Timestamp = .epoch
+    var uses = 0
+    var inFlight = 0
+    var rateLimitedCount = 0
+    var failureCount = 0
+    /// Latency EWMA of successful requests, in nanoseconds; 0 until the first success.
+    var latencyEWMA: Double = 0
+    /// A score of recent 429s and failures in [0, 1], decaying with a 10 s half-life from `lastFailure`.
+    var failureScore: Double = 0
+    var lastFailure: Timestamp = .epoch
+    /// Smooth weighted round robin's running weight.
+    var currentWeight = 0
+
+    init(key: APIKey, now: Timestamp, policy: HealthPolicy) {
+        self.key = key
+        self.weight = key.weight
+        self.limiter = CompositeLimiter(key.limits, now: now)
+        self.health = KeyHealth(policy: policy)
+    }
+
+    /// When the key can serve `cost` units: `now` (or earlier) if it can now; ``Timestamp/distantFuture`` if never.
+    /// `spacing` is the strategy's minimum delay between uses of one key, in nanoseconds.
+    @inline(__always)
+    func readyAt(cost: Int, at now: Timestamp, spacing: Int64) -> Timestamp {
+        var ready = now
+        switch self.health.availability(at: now) {
+        case .available, .probe: break
+        case .blocked(let until): ready = until
+        }
+        if self.externalBlock > ready { ready = self.externalBlock }
+        if spacing > 0, let lastUse = self.lastUse {
+            let next = lastUse.advanced(by: .nanoseconds(spacing))
+            if next > ready { ready = next }
+        }
+        if !self.limiter.isUnlimited {
+            let limited = self.limiter.earliestAdmission(cost: cost, at: ready)
+            if limited > ready { ready = limited }
+        }
+        return ready
+    }
+
+    @inline(__always)
+    func isReady(cost: Int, at now: Timestamp, spacing: Int64) -> Bool {
+        self.readyAt(cost: cost, at: now, spacing: spacing) <= now
+    }
+
+    /// Units left under the tightest counting limit (`Int.max` when none counts).
+    func remaining(at now: Timestamp) -> Int { self.limiter.remaining(at: now) ?? .max }
+
+    /// The failure score at `now`, halved every 10 s since the last failure so a recovered key earns traffic back.
+    func failureScore(at now: Timestamp) -> Double {
+        guard self.failureScore > 0 else { return 0 }
+        let elapsed = Double(max(0, now.nanosecondsSinceEpoch - self.lastFailure.nanosecondsSinceEpoch)) / 1e10
+        return self.failureScore * pow(2, -elapsed)
+    }
+
+    mutating func recordFailure(at now: Timestamp) {
+        self.failureScore = self.failureScore(at: now) * 0.5 + 0.5
+        self.lastFailure = now
+    }
+
+    /// The health-aware score, lower is better: latency × (in flight + 1) × (1 + 20 × failure score).
+    ///
+    /// A key with failures but no success yet is assumed as slow as the slowest key, so failing fast never makes
+    /// it look attractive; a key with no history at all is assumed as fast as the fastest, so it gets tried.
+    func load(at now: Timestamp, fastest: Double, slowest: Double) -> Double {
+        let score = self.failureScore(at: now)
+        let latency = self.latencyEWMA > 0 ? self.latencyEWMA : (score > 0 ? slowest : fastest)
+        return latency * Double(self.inFlight + 1) * (1 + 20 * score)
+    }
+}

@@ -1,0 +1,425 @@
+extension KeyRotatorCore {
+    /// A key granted by the state machine; the rotator turns it into a ``Lease`` after unlocking.
+    struct Grant: Sendable {
+        var slot: Int
+        var generation: UInt64
+        var key: APIKey
+        var cost: Int
+        var at: Timestamp
+        var probe: KeyHealth.ProbeReason?
+    }
+
+    enum Decision: Sendable {
+        case grant(Grant)
+        case notBefore(Timestamp)
+        case unavailable(KeyRotatorError)
+    }
+
+    struct Waiter {
+        var id: Int
+        var cost: Int
+        var deadline: Timestamp?
+        var enqueuedAt: Timestamp
+        var continuation: CheckedContinuation<Grant, any Error>
+    }
+
+    /// What to do after unlocking: resume waiters, start a timer, publish events, persist blocks.
+    struct Actions {
+        var resumes: [(CheckedContinuation<Grant, any Error>, Result<Grant, any Error>)] = []
+        var timer: (at: Timestamp, generation: Int)?
+        var events: [KeyEvent] = []
+        var blocks: [(fingerprint: String, block: StoredBlock?)] = []
+
+        var isEmpty: Bool { self.resumes.isEmpty && self.timer == nil && self.events.isEmpty && self.blocks.isEmpty }
+    }
+
+    /// The pool's decisions: a value type, free of locks, clocks and I/O.
+    struct StateMachine {
+        enum Selector {
+            case roundRobin(RoundRobinSelector)
+            case smoothWeighted(SmoothWeightedSelector)
+            case mostRemainingQuota(MostRemainingQuotaSelector)
+            case healthAware(HealthAwareSelector)
+
+            init(_ strategy: SelectionStrategy) {
+                switch strategy.wrapped {
+                case .roundRobin(let delay): self = .roundRobin(RoundRobinSelector(minimumDelay: delay))
+                case .smoothWeighted: self = .smoothWeighted(SmoothWeightedSelector())
+                case .mostRemainingQuota: self = .mostRemainingQuota(MostRemainingQuotaSelector())
+                case .healthAware: self = .healthAware(HealthAwareSelector())
+                }
+            }
+
+            @inline(__always)
+            mutating func select(
+                from entries: inout ContiguousArray<KeyEntry>,
+                cost: Int,
+                at now: Timestamp,
+                random: inout SplitMix64
+            ) -> Int? {
+                switch self {
+                case .roundRobin(var selector):
+                    let pick = selector.select(from: &entries, cost: cost, at: now, random: &random)
+                    self = .roundRobin(selector)
+                    return pick
+                case .smoothWeighted(var selector):
+                    let pick = selector.select(from: &entries, cost: cost, at: now, random: &random)
+                    self = .smoothWeighted(selector)
+                    return pick
+                case .mostRemainingQuota(var selector):
+                    let pick = selector.select(from: &entries, cost: cost, at: now, random: &random)
+                    self = .mostRemainingQuota(selector)
+                    return pick
+                case .healthAware(var selector):
+                    let pick = selector.select(from: &entries, cost: cost, at: now, random: &random)
+                    self = .healthAware(selector)
+                    return pick
+                }
+            }
+        }
+
+        var entries: ContiguousArray<KeyEntry> = []
+        var indexByID: [KeyID: Int] = [:]
+        var selector: Selector
+        let spacing: Int64
+        let policy: HealthPolicy
+        var random: SplitMix64
+        var generation: UInt64 = 0
+
+        var acquires = 0
+        var rotations = 0
+        var waits = 0
+        var rateLimited = 0
+        var lastSlot = -1
+
+        var waiters: [Waiter] = []
+        var nextWaiterID = 0
+        var timerTarget: Timestamp?
+        var timerGeneration = 0
+
+        init(keys: [APIKey], strategy: SelectionStrategy, policy: HealthPolicy, seed: UInt64, now: Timestamp) {
+            self.selector = Selector(strategy)
+            self.spacing = strategy.spacingNanoseconds
+            self.policy = policy
+            self.random = SplitMix64(seed: seed)
+            for key in keys where self.indexByID[key.id] == nil {
+                self.indexByID[key.id] = self.entries.count
+                self.entries.append(KeyEntry(key: key, now: now, policy: policy))
+            }
+        }
+
+        // MARK: Acquiring
+
+        @inline(__always)
+        mutating func tryAcquire(cost: Int, at now: Timestamp, respectingQueue: Bool) -> Decision {
+            if respectingQueue && !self.waiters.isEmpty { return self.unavailableOrETA(cost: cost, at: now) }
+            guard let slot = self.selector.select(from: &self.entries, cost: cost, at: now, random: &self.random) else {
+                return self.unavailableOrETA(cost: cost, at: now)
+            }
+            return .grant(self.grant(slot: slot, cost: cost, at: now))
+        }
+
+        @inline(__always)
+        private mutating func grant(slot: Int, cost: Int, at now: Timestamp) -> Grant {
+            var probe: KeyHealth.ProbeReason?
+            if case .probe(let reason) = self.entries[slot].health.availability(at: now) {
+                probe = reason
+                self.entries[slot].health.beginProbe(reason, at: now)
+            }
+            if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.record(cost: cost, at: now) }
+            self.entries[slot].lastUse = now
+            self.entries[slot].uses += 1
+            self.entries[slot].inFlight += 1
+            self.acquires += 1
+            if slot != self.lastSlot {
+                if self.lastSlot >= 0 { self.rotations += 1 }
+                self.lastSlot = slot
+            }
+            return Grant(
+                slot: slot,
+                generation: self.generation,
+                key: self.entries[slot].key,
+                cost: cost,
+                at: now,
+                probe: probe
+            )
+        }
+
+        /// When the pool can serve `cost` units, or why it never will.
+        func unavailableOrETA(cost: Int, at now: Timestamp) -> Decision {
+            if self.entries.isEmpty {
+                return .unavailable(KeyRotatorError(.noKeys, message: "the pool has no keys; add at least one key"))
+            }
+            var earliest = Timestamp.distantFuture
+            var allInvalid = true
+            for entry in self.entries {
+                if !entry.health.isInvalid(at: now) { allInvalid = false }
+                let ready = entry.readyAt(cost: cost, at: now, spacing: self.spacing)
+                if ready < earliest { earliest = ready }
+            }
+            if allInvalid {
+                return .unavailable(
+                    KeyRotatorError(
+                        .allKeysInvalid,
+                        eta: earliest == .distantFuture ? nil : earliest,
+                        message: "every key in the pool was rejected by the provider (401/403); check or replace the keys"
+                    )
+                )
+            }
+            if earliest == .distantFuture {
+                return .unavailable(
+                    KeyRotatorError(
+                        .costExceedsCapacity,
+                        message: "a request costing \(cost) units exceeds what any key's limits can ever admit"
+                    )
+                )
+            }
+            return .notBefore(max(earliest, now))
+        }
+
+        /// The pool's ETA for `cost` units (`nil` when it can serve now or never will).
+        func eta(cost: Int, at now: Timestamp) -> Timestamp? {
+            if case .notBefore(let eta) = self.unavailableOrETA(cost: cost, at: now), eta > now { return eta }
+            return nil
+        }
+
+        // MARK: Reporting
+
+        func slot(for lease: Lease) -> Int? {
+            if lease.generation == self.generation, lease.slot < self.entries.count,
+                self.entries[lease.slot].key.id == lease.key.id
+            {
+                return lease.slot
+            }
+            return self.indexByID[lease.key.id]
+        }
+
+        mutating func report(_ lease: Lease, _ outcome: Outcome, at now: Timestamp, actions: inout Actions) {
+            guard let slot = self.slot(for: lease) else { return }  // the key was removed meanwhile
+            let before = self.entries[slot].health.storedBlock
+            var outcome = outcome
+            self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
+            switch outcome {
+            case .success(let latency):
+                let sample = Double(max(latency.nanoseconds, 1))
+                let ewma = self.entries[slot].latencyEWMA
+                self.entries[slot].latencyEWMA = ewma == 0 ? sample : ewma * 0.7 + sample * 0.3
+            case .rateLimited:
+                self.rateLimited += 1
+                self.entries[slot].rateLimitedCount += 1
+                self.entries[slot].recordFailure(at: now)
+            case .transientFailure:
+                self.entries[slot].failureCount += 1
+                self.entries[slot].recordFailure(at: now)
+            case .invalidKey:
+                self.entries[slot].recordFailure(at: now)
+            case .quotaExhausted(let resetAt):
+                self.rateLimited += 1
+                self.entries[slot].rateLimitedCount += 1
+                if let resetAt {
+                    outcome = .quotaExhausted(resetAt: resetAt)
+                } else if let short = self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) {
+                    // The short window is full: this is the per-minute limit talking, not the daily quota.
+                    outcome = .rateLimited(retryAfter: now.duration(to: short))
+                } else if let reset = self.entries[slot].limiter.exhaustLongestCalendarWindow(at: now) {
+                    outcome = .quotaExhausted(resetAt: reset)
+                }
+            case .notCounted:
+                if !self.entries[slot].limiter.isUnlimited {
+                    self.entries[slot].limiter.refund(cost: lease.cost, at: lease.acquiredAt)
+                }
+                self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
+                self.acquires = max(0, self.acquires - 1)
+            }
+            let jitter = self.random.nextUnit()
+            if let state = self.entries[slot].health.record(outcome, at: now, jitter: jitter) {
+                actions.events.append(KeyEvent(keyID: lease.key.id, kind: .stateChanged(state), at: now))
+            }
+            let after = self.entries[slot].health.storedBlock
+            if after != before { actions.blocks.append((self.entries[slot].key.fingerprint, after)) }
+        }
+
+        /// Takes back a grant the shared store refused: the key is spent elsewhere until `until`.
+        mutating func refuse(_ grant: Grant, until: Timestamp?, at now: Timestamp) {
+            guard let slot = self.indexByID[grant.key.id] else { return }
+            if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.refund(cost: grant.cost, at: now) }
+            self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
+            self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
+            self.acquires = max(0, self.acquires - 1)
+            if let until { self.entries[slot].externalBlock = max(self.entries[slot].externalBlock, until) }
+            if grant.probe != nil { _ = self.entries[slot].health.record(.notCounted, at: now) }
+        }
+
+        mutating func observe(remaining: Int, resetAt: Timestamp?, keyID: KeyID, at now: Timestamp) {
+            guard let slot = self.indexByID[keyID] else { return }
+            self.entries[slot].limiter.observe(remaining: remaining, resetAt: resetAt, at: now)
+        }
+
+        // MARK: Waiting
+
+        mutating func makeWaiterID() -> Int {
+            self.nextWaiterID += 1
+            return self.nextWaiterID
+        }
+
+        /// Serves at once if nobody waits and a key is ready; else queues (or fails when the deadline can't be met).
+        mutating func enqueue(
+            id: Int,
+            cost: Int,
+            deadline: Timestamp?,
+            continuation: CheckedContinuation<Grant, any Error>,
+            at now: Timestamp,
+            isCancelled: Bool
+        ) -> Actions {
+            var actions = Actions()
+            if isCancelled {
+                actions.resumes.append((continuation, .failure(Self.cancelled)))
+                return actions
+            }
+            switch self.tryAcquire(cost: cost, at: now, respectingQueue: true) {
+            case .grant(let grant):
+                actions.resumes.append((continuation, .success(grant)))
+                return actions
+            case .unavailable(let error):
+                actions.resumes.append((continuation, .failure(error)))
+                return actions
+            case .notBefore(let eta):
+                if let deadline, deadline < eta {
+                    actions.resumes.append((continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline))))
+                    return actions
+                }
+            }
+            self.waits += 1
+            self.waiters.append(Waiter(id: id, cost: cost, deadline: deadline, enqueuedAt: now, continuation: continuation))
+            self.pump(at: now, actions: &actions)
+            return actions
+        }
+
+        /// Removes a cancelled waiter; its continuation is resumed by the caller. Others move up.
+        mutating func removeWaiter(id: Int, at now: Timestamp) -> (CheckedContinuation<Grant, any Error>?, Actions) {
+            var actions = Actions()
+            guard let index = self.waiters.firstIndex(where: { $0.id == id }) else { return (nil, actions) }
+            let waiter = self.waiters.remove(at: index)
+            self.pump(at: now, actions: &actions)
+            return (waiter.continuation, actions)
+        }
+
+        /// Serves waiters in order while keys are ready, fails those whose deadline can't be met, and asks for a
+        /// timer at the next instant anything can change.
+        mutating func pump(at now: Timestamp, actions: inout Actions) {
+            while let head = self.waiters.first {
+                switch self.tryAcquire(cost: head.cost, at: now, respectingQueue: false) {
+                case .grant(let grant):
+                    self.waiters.removeFirst()
+                    actions.resumes.append((head.continuation, .success(grant)))
+                    continue
+                case .unavailable(let error):
+                    for waiter in self.waiters { actions.resumes.append((waiter.continuation, .failure(error))) }
+                    self.waiters.removeAll()
+                case .notBefore(let eta):
+                    if let deadline = head.deadline, deadline < eta {
+                        self.waiters.removeFirst()
+                        actions.resumes.append((head.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline))))
+                        continue
+                    }
+                    var wake = eta
+                    for waiter in self.waiters { if let deadline = waiter.deadline, deadline < wake { wake = deadline } }
+                    for index in self.waiters.indices.reversed() {
+                        if let deadline = self.waiters[index].deadline, deadline < now {
+                            let waiter = self.waiters.remove(at: index)
+                            actions.resumes.append((waiter.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline))))
+                        }
+                    }
+                    if self.timerTarget == nil || wake < self.timerTarget! {
+                        self.timerTarget = wake
+                        self.timerGeneration += 1
+                        actions.timer = (wake, self.timerGeneration)
+                    }
+                }
+                break
+            }
+        }
+
+        mutating func timerFired(generation: Int, at now: Timestamp) -> Actions {
+            if generation == self.timerGeneration { self.timerTarget = nil }
+            var actions = Actions()
+            self.pump(at: now, actions: &actions)
+            return actions
+        }
+
+        static var cancelled: KeyRotatorError {
+            KeyRotatorError(.cancelled, message: "the task waiting for a key was cancelled; it took no slot")
+        }
+
+        static func deadlineError(eta: Timestamp, deadline: Timestamp) -> KeyRotatorError {
+            KeyRotatorError(
+                .deadlineExceeded,
+                eta: eta,
+                message: "no key can serve before the deadline (\(deadline)); the pool can serve at \(eta)"
+            )
+        }
+
+        // MARK: Changing the pool
+
+        mutating func add(_ key: APIKey, at now: Timestamp) -> Bool {
+            guard self.indexByID[key.id] == nil else { return false }
+            self.indexByID[key.id] = self.entries.count
+            self.entries.append(KeyEntry(key: key, now: now, policy: self.policy))
+            return true
+        }
+
+        mutating func remove(_ id: KeyID) -> Bool {
+            guard let slot = self.indexByID[id] else { return false }
+            self.entries.remove(at: slot)
+            self.generation += 1
+            self.indexByID.removeAll(keepingCapacity: true)
+            for (index, entry) in self.entries.enumerated() { self.indexByID[entry.key.id] = index }
+            self.lastSlot = -1
+            return true
+        }
+
+        mutating func setWeight(_ weight: Int, for id: KeyID) -> Bool {
+            guard let slot = self.indexByID[id] else { return false }
+            self.entries[slot].weight = max(1, weight)
+            self.entries[slot].key.weight = max(1, weight)
+            return true
+        }
+
+        mutating func setLimits(_ limits: [RateLimit], for id: KeyID, at now: Timestamp) -> Bool {
+            guard let slot = self.indexByID[id] else { return false }
+            self.entries[slot].limiter.setLimits(limits, at: now)
+            self.entries[slot].key.limits = limits
+            return true
+        }
+
+        // MARK: Statistics
+
+        func statistics(at now: Timestamp) -> PoolStatistics {
+            let keys = self.entries.map { entry -> PoolStatistics.Key in
+                let ready = entry.readyAt(cost: 1, at: now, spacing: self.spacing)
+                let remaining = entry.limiter.remainingPerLimit(at: now)
+                return PoolStatistics.Key(
+                    id: entry.key.id,
+                    state: entry.health.state,
+                    weight: entry.weight,
+                    uses: entry.uses,
+                    inFlight: entry.inFlight,
+                    rateLimited: entry.rateLimitedCount,
+                    failures: entry.failureCount,
+                    remaining: Array(zip(entry.limiter.limits, remaining)).map { (limit: $0.0, remaining: $0.1) },
+                    nextAvailable: ready > now ? ready : nil,
+                    latency: entry.latencyEWMA > 0 ? .nanoseconds(Int64(entry.latencyEWMA)) : nil
+                )
+            }
+            return PoolStatistics(
+                keys: keys,
+                acquires: self.acquires,
+                rotations: self.rotations,
+                waits: self.waits,
+                rateLimited: self.rateLimited,
+                waiters: self.waiters.count,
+                nextAvailable: self.eta(cost: 1, at: now)
+            )
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// A key handed out by a ``KeyRotator`` for one request. Report how the request went with ``report(_:)``.
+///
+/// The use is counted when the lease is taken, so a lease dropped without a report still counts as a use
+/// (never under-counting a quota); report ``Outcome/notCounted`` to give the units back when nothing was sent.
+public struct Lease: Sendable {
+    /// The key. Apply its secret to the request through the HTTP layer; never log it.
+    public let key: APIKey
+    /// Quota units this lease spent.
+    public let cost: Int
+    /// When the lease was taken (UTC).
+    public let acquiredAt: Timestamp
+    /// Whether this is the single probe of a quarantined key or a half-open circuit.
+    public let isProbe: Bool
+    let slot: Int
+    let generation: UInt64
+    let reporter: any LeaseReporter
+
+    /// The key's public id.
+    public var keyID: KeyID { self.key.id }
+
+    /// Tells the rotator how the request went: updates the key's health, limits and latency.
+    public func report(_ outcome: Outcome) { self.reporter.report(self, outcome) }
+}
+
+extension Lease: CustomStringConvertible {
+    public var description: String { "Lease(\(self.key.id), cost: \(self.cost)\(self.isProbe ? ", probe" : ""))" }
+}
+
+/// The rotator side of a lease.
+protocol LeaseReporter: AnyObject, Sendable {
+    func report(_ lease: Lease, _ outcome: Outcome)
+}

@@ -1,0 +1,38 @@
+/// Prefer healthy keys, then the most quota left, then the least recently used: drains equal quotas evenly and
+/// keeps the key with the most headroom for bursts.
+struct MostRemainingQuotaSelector: KeySelector {
+    mutating func select(
+        from entries: inout ContiguousArray<KeyEntry>,
+        cost: Int,
+        at now: Timestamp,
+        random: inout SplitMix64
+    ) -> Int? {
+        var best: Int?
+        var bestHealthy = false
+        var bestRemaining = Int.min
+        var bestLastUse = Timestamp.distantFuture
+        for index in entries.indices where entries[index].isReady(cost: cost, at: now, spacing: 0) {
+            let entry = entries[index]
+            let healthy = entry.health.availability(at: now) == .available
+            let remaining = entry.remaining(at: now)
+            let lastUse = entry.lastUse ?? .epoch
+            let better: Bool
+            if best == nil {
+                better = true
+            } else if healthy != bestHealthy {
+                better = healthy
+            } else if remaining != bestRemaining {
+                better = remaining > bestRemaining
+            } else {
+                better = lastUse < bestLastUse
+            }
+            if better {
+                best = index
+                bestHealthy = healthy
+                bestRemaining = remaining
+                bestLastUse = lastUse
+            }
+        }
+        return best
+    }
+}

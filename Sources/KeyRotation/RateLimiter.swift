@@ -1,0 +1,291 @@
+/// A limit on how often a key may be used: "may it go now, and if not, when?"
+///
+/// Limiters are value types on ``Timestamp``s, free of locks, clocks and I/O: ``KeyRotator`` keeps one per
+/// limit per key behind its lock, and tests drive them with instants they choose.
+public protocol RateLimiter: Sendable {
+    /// The earliest instant at which `cost` units could be admitted: `now` or earlier means "now",
+    /// ``Timestamp/distantFuture`` means "never" (the cost exceeds what the limit can ever admit).
+    func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp
+
+    /// Records a use of `cost` units at `now`. Call only after ``earliestAdmission(cost:at:)`` allowed it.
+    mutating func record(cost: Int, at now: Timestamp)
+
+    /// Gives back `cost` units recorded at or before `now` that did not count.
+    mutating func refund(cost: Int, at now: Timestamp)
+
+    /// Takes what the server said about this limit: the units it has left, and when its window resets.
+    mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp)
+
+    /// The units left now, for limits that count units; `nil` for pure spacing.
+    func remaining(at now: Timestamp) -> Int?
+}
+
+extension RateLimiter {
+    /// Whether `cost` units may be used at `now`.
+    public func allows(cost: Int = 1, at now: Timestamp) -> Bool { self.earliestAdmission(cost: cost, at: now) <= now }
+
+    public mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp) {}
+}
+
+/// A token bucket: `capacity` tokens, one more every `refillInterval`; a use spends `cost` tokens.
+public struct TokenBucketLimiter: RateLimiter, Hashable {
+    /// The most tokens the bucket holds.
+    public private(set) var capacity: Int
+    /// The time it takes to gain one token, in nanoseconds.
+    public let refillNanoseconds: Int64
+    // Tokens are counted in nanoseconds of refill time so no fractions are lost: `credit` is the refill time banked.
+    private var credit: Int64
+    private var updated: Timestamp
+
+    /// Creates a full bucket.
+    public init(capacity: Int, refillInterval: Duration, now: Timestamp) {
+        self.capacity = capacity
+        self.refillNanoseconds = max(1, refillInterval.nanoseconds)
+        self.credit = Int64(capacity) * self.refillNanoseconds
+        self.updated = now
+    }
+
+    private func credit(at now: Timestamp) -> Int64 {
+        let elapsed = max(0, now.nanosecondsSinceEpoch &- self.updated.nanosecondsSinceEpoch)
+        return min(Int64(self.capacity) * self.refillNanoseconds, self.credit.addingSaturating(elapsed))
+    }
+
+    public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
+        if cost > self.capacity { return .distantFuture }
+        let needed = Int64(cost) * self.refillNanoseconds - self.credit(at: now)
+        return needed <= 0 ? now : now.advanced(by: .nanoseconds(needed))
+    }
+
+    public mutating func record(cost: Int, at now: Timestamp) {
+        self.credit = self.credit(at: now) - Int64(cost) * self.refillNanoseconds
+        self.updated = max(self.updated, now)
+    }
+
+    public mutating func refund(cost: Int, at now: Timestamp) {
+        self.credit = min(Int64(self.capacity) * self.refillNanoseconds, self.credit(at: now) + Int64(cost) * self.refillNanoseconds)
+        self.updated = max(self.updated, now)
+    }
+
+    public mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp) {
+        let reported = Int64(max(0, remaining)) * self.refillNanoseconds
+        if reported < self.credit(at: now) {
+            self.credit = reported
+            self.updated = now
+        }
+    }
+
+    public func remaining(at now: Timestamp) -> Int? { Int(max(0, self.credit(at: now)) / self.refillNanoseconds) }
+
+    /// Changes the capacity, never adding tokens: lowering it drops the excess.
+    public mutating func setCapacity(_ capacity: Int, at now: Timestamp) {
+        self.credit = min(self.credit(at: now), Int64(capacity) * self.refillNanoseconds)
+        self.updated = now
+        self.capacity = capacity
+    }
+}
+
+/// The generic cell rate algorithm: one use every `rate` period on average, `burst` at once at most.
+///
+/// Keeps a single instant, the theoretical arrival time (TAT), as governor and redis-cell do.
+public struct GCRALimiter: RateLimiter, Hashable {
+    /// The spacing of uses at the sustained rate, in nanoseconds.
+    public let emissionNanoseconds: Int64
+    /// Uses admitted at once.
+    public let burst: Int
+    var theoreticalArrival: Timestamp
+
+    /// Creates a limiter that admits a full burst now.
+    public init(rate: Int, period: Duration, burst: Int, now: Timestamp) {
+        self.emissionNanoseconds = max(1, period.nanoseconds / Int64(max(1, rate)))
+        self.burst = max(1, burst)
+        self.theoreticalArrival = now
+    }
+
+    private var tolerance: Int64 { Int64(self.burst - 1) * self.emissionNanoseconds }
+
+    public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
+        if cost > self.burst { return .distantFuture }
+        let tat = max(self.theoreticalArrival, now)
+        let newTAT = tat.nanosecondsSinceEpoch + Int64(cost) * self.emissionNanoseconds
+        let allowAt = newTAT - self.tolerance - self.emissionNanoseconds
+        return allowAt <= now.nanosecondsSinceEpoch ? now : Timestamp(nanosecondsSinceEpoch: allowAt)
+    }
+
+    public mutating func record(cost: Int, at now: Timestamp) {
+        let tat = max(self.theoreticalArrival, now)
+        self.theoreticalArrival = tat.advanced(by: .nanoseconds(Int64(cost) * self.emissionNanoseconds))
+    }
+
+    public mutating func refund(cost: Int, at now: Timestamp) {
+        let back = self.theoreticalArrival.advanced(by: .nanoseconds(-Int64(cost) * self.emissionNanoseconds))
+        self.theoreticalArrival = max(back, now)
+    }
+
+    public mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp) {
+        // Fewer left than we think: push the TAT so that only `remaining` fit before the burst is spent.
+        let spent = self.burst - max(0, remaining)
+        let floor = now.advanced(by: .nanoseconds(Int64(spent) * self.emissionNanoseconds))
+        if floor > self.theoreticalArrival { self.theoreticalArrival = floor }
+    }
+
+    public func remaining(at now: Timestamp) -> Int? {
+        let backlog = max(0, self.theoreticalArrival.nanosecondsSinceEpoch - now.nanosecondsSinceEpoch)
+        return max(0, self.burst - Int((backlog + self.emissionNanoseconds - 1) / self.emissionNanoseconds))
+    }
+}
+
+/// At least `interval` between two uses: the `minDelay` of the classic round-robin rotator.
+public struct MinimumSpacingLimiter: RateLimiter, Hashable {
+    /// The spacing in nanoseconds.
+    public let intervalNanoseconds: Int64
+    private var lastUse: Timestamp?
+
+    /// Creates a limiter that admits a first use at once.
+    public init(interval: Duration) { self.intervalNanoseconds = max(0, interval.nanoseconds) }
+
+    public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
+        guard let lastUse else { return now }
+        let next = lastUse.advanced(by: .nanoseconds(self.intervalNanoseconds))
+        return next <= now ? now : next
+    }
+
+    public mutating func record(cost: Int, at now: Timestamp) { self.lastUse = now }
+
+    public mutating func refund(cost: Int, at now: Timestamp) {}
+
+    public func remaining(at now: Timestamp) -> Int? { nil }
+}
+
+/// A quota per calendar period in UTC: at most `limit` units per minute, hour, day or month, resetting at the
+/// period's boundary (00:00 UTC for days, 00:00 UTC on the 1st for months).
+public struct CalendarWindowLimiter: RateLimiter, Hashable {
+    /// Units per period.
+    public private(set) var limit: Int
+    /// The period.
+    public let period: CalendarPeriod
+    private var windowStart: Timestamp
+    private var used: Int
+
+    /// Creates an unused quota.
+    public init(limit: Int, period: CalendarPeriod, now: Timestamp) {
+        self.limit = limit
+        self.period = period
+        self.windowStart = period.start(containing: now)
+        self.used = 0
+    }
+
+    private func used(at now: Timestamp) -> Int {
+        self.period.start(containing: now) == self.windowStart ? self.used : 0
+    }
+
+    public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
+        if cost > self.limit { return .distantFuture }
+        if self.used(at: now) + cost <= self.limit { return now }
+        return self.period.end(containing: now)
+    }
+
+    private mutating func roll(to now: Timestamp) {
+        let start = self.period.start(containing: now)
+        if start != self.windowStart && start > self.windowStart {
+            self.windowStart = start
+            self.used = 0
+        }
+    }
+
+    public mutating func record(cost: Int, at now: Timestamp) {
+        self.roll(to: now)
+        self.used += cost
+    }
+
+    public mutating func refund(cost: Int, at now: Timestamp) {
+        self.roll(to: now)
+        self.used = max(0, self.used - cost)
+    }
+
+    public mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp) {
+        if let resetAt, resetAt > self.period.end(containing: now) { return }  // about a longer window
+        self.roll(to: now)
+        self.used = max(self.used, self.limit - max(0, remaining))
+    }
+
+    /// Marks the current window as spent (the server said the quota is exhausted).
+    public mutating func exhaust(at now: Timestamp) {
+        self.roll(to: now)
+        self.used = max(self.used, self.limit)
+    }
+
+    public func remaining(at now: Timestamp) -> Int? { max(0, self.limit - self.used(at: now)) }
+
+    /// Changes the limit; usage already recorded in the window stays, so lowering it never over-admits.
+    public mutating func setLimit(_ limit: Int) { self.limit = limit }
+
+    /// When the current window resets.
+    public func resetAt(after now: Timestamp) -> Timestamp { self.period.end(containing: now) }
+}
+
+/// Strict: never more than `limit` units in any window of length `window` (a log of recent uses).
+///
+/// Token buckets and GCRA admit a burst on top of their rate; this one never does, which is what hard quotas
+/// ("4 per minute", "500 per day") need when the provider counts over a rolling window.
+public struct StrictWindowLimiter: RateLimiter, Hashable {
+    /// Units per window.
+    public private(set) var limit: Int
+    /// The window length in nanoseconds.
+    public let windowNanoseconds: Int64
+    // One entry per unit, oldest first; entries older than the window are dropped lazily.
+    private var log: [Timestamp] = []
+    private var head = 0
+
+    /// Creates an empty log.
+    public init(limit: Int, window: Duration) {
+        self.limit = limit
+        self.windowNanoseconds = max(1, window.nanoseconds)
+        self.log.reserveCapacity(min(limit, 1024))
+    }
+
+    private func liveCount(at now: Timestamp) -> Int {
+        let horizon = now.nanosecondsSinceEpoch &- self.windowNanoseconds
+        var index = self.head
+        while index < self.log.count && self.log[index].nanosecondsSinceEpoch <= horizon { index += 1 }
+        return self.log.count - index
+    }
+
+    public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
+        if cost > self.limit { return .distantFuture }
+        let live = self.liveCount(at: now)
+        if live + cost <= self.limit { return now }
+        // The use that must leave the window before `cost` more fit.
+        let blocking = self.log[self.log.count - live + (live + cost - self.limit - 1)]
+        return blocking.advanced(by: .nanoseconds(self.windowNanoseconds))
+    }
+
+    private mutating func prune(at now: Timestamp) {
+        let horizon = now.nanosecondsSinceEpoch &- self.windowNanoseconds
+        while self.head < self.log.count && self.log[self.head].nanosecondsSinceEpoch <= horizon { self.head += 1 }
+        if self.head > 64 && self.head * 2 > self.log.count {
+            self.log.removeFirst(self.head)
+            self.head = 0
+        }
+    }
+
+    public mutating func record(cost: Int, at now: Timestamp) {
+        self.prune(at: now)
+        let stamp = max(now, self.log.last ?? now)
+        for _ in 0..<cost { self.log.append(stamp) }
+    }
+
+    public mutating func refund(cost: Int, at now: Timestamp) {
+        for _ in 0..<min(cost, self.log.count - self.head) { self.log.removeLast() }
+    }
+
+    public mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp) {
+        self.prune(at: now)
+        let missing = (self.limit - max(0, remaining)) - (self.log.count - self.head)
+        if missing > 0 { for _ in 0..<missing { self.log.append(max(now, self.log.last ?? now)) } }
+    }
+
+    public func remaining(at now: Timestamp) -> Int? { max(0, self.limit - self.liveCount(at: now)) }
+
+    /// Changes the limit; the log stays, so lowering it never over-admits.
+    public mutating func setLimit(_ limit: Int) { self.limit = limit }
+}

@@ -1,0 +1,96 @@
+/// How a rotator picks among the keys that are healthy and allowed by their limits now.
+///
+/// | strategy | picks | for |
+/// |---|---|---|
+/// | ``roundRobin(minimumDelay:)`` | the next key in turn, skipping keys used less than `minimumDelay` ago | equal keys, a per-key spacing rule |
+/// | ``smoothWeighted`` | keys in proportion to their weights, interleaved (nginx) | keys of different plans |
+/// | ``mostRemainingQuota`` | the key with the most quota left, else the earliest reset | hard quotas (VirusTotal) |
+/// | ``healthAware`` | the lighter of two random keys by latency × load, penalising failures | keys of uneven quality |
+public struct SelectionStrategy: Hashable, Sendable, CustomStringConvertible {
+    enum Wrapped: Hashable, Sendable {
+        case roundRobin(minimumDelay: Duration)
+        case smoothWeighted
+        case mostRemainingQuota
+        case healthAware
+    }
+
+    let wrapped: Wrapped
+
+    private init(wrapped: Wrapped) { self.wrapped = wrapped }
+
+    /// Each key in turn; a key used less than `minimumDelay` ago is skipped, never slept on.
+    public static func roundRobin(minimumDelay: Duration = .zero) -> Self {
+        Self(wrapped: .roundRobin(minimumDelay: minimumDelay))
+    }
+
+    /// Round robin with no spacing.
+    public static let roundRobin = Self.roundRobin()
+
+    /// Smooth weighted round robin (nginx): weights {5, 1, 1} give `a a b a c a a`.
+    public static let smoothWeighted = Self(wrapped: .smoothWeighted)
+
+    /// Healthy keys first, most remaining quota first, least recently used on ties.
+    public static let mostRemainingQuota = Self(wrapped: .mostRemainingQuota)
+
+    /// Power of two choices on latency EWMA × (in flight + 1), with a penalty for recent 429s and failures.
+    public static let healthAware = Self(wrapped: .healthAware)
+
+    /// Every built-in strategy, for benchmarks and the command line.
+    public static let all: [Self] = [.roundRobin, .smoothWeighted, .mostRemainingQuota, .healthAware]
+
+    /// Parses `round-robin`, `weighted`, `most-remaining`, `health-aware` (as the command line spells them).
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "round-robin", "roundrobin", "rr": self = .roundRobin
+        case "weighted", "smooth-weighted", "smoothweighted": self = .smoothWeighted
+        case "most-remaining", "most-remaining-quota", "mostremainingquota", "quota": self = .mostRemainingQuota
+        case "health-aware", "healthaware", "health": self = .healthAware
+        default: return nil
+        }
+    }
+
+    /// The minimum spacing between two uses of one key, in nanoseconds.
+    var spacingNanoseconds: Int64 {
+        if case .roundRobin(let delay) = self.wrapped { return delay.nanoseconds }
+        return 0
+    }
+
+    public var description: String {
+        switch self.wrapped {
+        case .roundRobin(let delay): delay == .zero ? "round-robin" : "round-robin(\(delay.compactDescription))"
+        case .smoothWeighted: "weighted"
+        case .mostRemainingQuota: "most-remaining"
+        case .healthAware: "health-aware"
+        }
+    }
+}
+
+/// A strategy's state and its pick: one conformance per strategy, one file each.
+protocol KeySelector: Sendable {
+    /// The index of a key that is ready for `cost` units at `now`, or `nil` when none is.
+    mutating func select(
+        from entries: inout ContiguousArray<KeyEntry>,
+        cost: Int,
+        at now: Timestamp,
+        random: inout SplitMix64
+    ) -> Int?
+}
+
+/// A small, fast, seedable generator (Vigna's SplitMix64): deterministic strategies and jitter.
+public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
+    private var state: UInt64
+
+    /// Creates a generator from a seed.
+    public init(seed: UInt64) { self.state = seed }
+
+    public mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A double in [0, 1).
+    public mutating func nextUnit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
+}
