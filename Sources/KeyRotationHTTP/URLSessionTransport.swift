@@ -272,11 +272,12 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
         newRequest request: URLRequest,
         completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
+        // Answer first: on Linux, cancelling before the handler runs trips an assertion in FoundationNetworking.
+        completionHandler(nil)
         if let host = self.host(task.taskIdentifier) {
             let error = Self.redirectError(host: host, status: response.statusCode, location: request.url)
             if self.fail(task.taskIdentifier, error) { task.cancel() }
         }
-        completionHandler(nil)
     }
 
     func urlSession(
@@ -383,7 +384,8 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
             return TransportError(.connectionFailed, "the TLS handshake with \(host) failed: check the host's certificate")
         case .networkConnectionLost:
             return TransportError(.connectionReset, "the connection to \(host) was lost before the response was complete: retry")
-        case .badServerResponse, .cannotParseResponse, .zeroByteResource:
+        case .badServerResponse, .cannotParseResponse, .zeroByteResource, .unsupportedURL:
+            // The URL passed validation, so an unsupported "protocol" is libcurl meeting a reply that is not HTTP.
             return TransportError(.connectionFailed, "\(host) sent a reply that is not valid HTTP: retry, or check the host")
         case .cancelled:
             return TransportError(.cancelled, "the request to \(host) was cancelled")
