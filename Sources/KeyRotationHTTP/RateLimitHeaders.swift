@@ -100,7 +100,8 @@ public struct RateLimitHeaders: Hashable, Sendable {
     private mutating func readIETF(_ value: String, policy: String, now: Timestamp) {
         if let items = StructuredField.list(value), !items.isEmpty {
             // The policy with the fewest remaining units is the one that binds.
-            let chosen = items.filter { $0.parameters["r"]?.integer != nil }
+            let chosen =
+                items.filter { $0.parameters["r"]?.integer != nil }
                 .min { ($0.parameters["r"]?.integer ?? .max) < ($1.parameters["r"]?.integer ?? .max) }
                 ?? items[0]
             self.remaining = chosen.parameters["r"]?.integer.flatMap(Self.nonNegative)

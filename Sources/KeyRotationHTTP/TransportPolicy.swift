@@ -82,10 +82,16 @@ public struct TransportPolicy: Hashable, Sendable {
         }
         guard scheme == "https" || scheme == "http" else {
             let shown = scheme.isEmpty ? "none" : "'\(scheme)'"
-            throw TransportError(.invalidURL, "the URL to \(host) has scheme \(shown): only https (and http to loopback) is sent")
+            throw TransportError(
+                .invalidURL,
+                "the URL to \(host) has scheme \(shown): only https (and http to loopback) is sent"
+            )
         }
         if url.user != nil || url.password != nil {
-            throw TransportError(.invalidURL, "the URL to \(host) carries user info: remove it, pass credentials in headers")
+            throw TransportError(
+                .invalidURL,
+                "the URL to \(host) carries user info: remove it, pass credentials in headers"
+            )
         }
         let isLoopback = Self.isLoopback(host: host)
         if scheme == "http" {
@@ -100,7 +106,8 @@ public struct TransportPolicy: Hashable, Sendable {
             }
         }
         if !isLoopback && !self.allowedHosts.contains(host) {
-            let allowed = self.allowedHosts.isEmpty ? "none but loopback" : self.allowedHosts.sorted().joined(separator: ", ")
+            let allowed =
+                self.allowedHosts.isEmpty ? "none but loopback" : self.allowedHosts.sorted().joined(separator: ", ")
             throw TransportError(
                 .hostNotAllowed,
                 "host \(host) is not allowed (allowed: \(allowed)): use the provider's host or add it to allowedHosts"

@@ -3,7 +3,7 @@ import KeyRotation
 import Synchronization
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The production ``HTTPTransport``: `URLSession` under a ``TransportPolicy``.
@@ -27,8 +27,7 @@ public final class URLSessionTransport: HTTPTransport {
 
     /// Creates a transport with its own `URLSession` (ephemeral: no cookies, no cache).
     ///
-    /// - Parameter policy: The safety rules; default ``TransportPolicy/init(connectTimeout:totalTimeout:maximumResponseSize:allowedHosts:allowsInsecureLoopback:userAgent:)``
-    ///   with its defaults (loopback only).
+    /// - Parameter policy: The safety rules; default `TransportPolicy()` (its defaults: loopback hosts only).
     public init(policy: TransportPolicy = TransportPolicy()) {
         self.policy = policy
         let configuration = URLSessionConfiguration.ephemeral
@@ -235,7 +234,10 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
         exchange.timer.cancel()
         guard let response = exchange.response else {
             exchange.continuation.resume(
-                throwing: TransportError(.connectionFailed, "\(exchange.host) closed the connection without a response: retry")
+                throwing: TransportError(
+                    .connectionFailed,
+                    "\(exchange.host) closed the connection without a response: retry"
+                )
             )
             return
         }
@@ -272,12 +274,16 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
         newRequest request: URLRequest,
         completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
-        // Answer first: on Linux, cancelling before the handler runs trips an assertion in FoundationNetworking.
-        completionHandler(nil)
-        if let host = self.host(task.taskIdentifier) {
-            let error = Self.redirectError(host: host, status: response.statusCode, location: request.url)
-            if self.fail(task.taskIdentifier, error) { task.cancel() }
+        // End the exchange first, so a timer or a cancellation handler no longer cancels the task; then answer, and
+        // only then cancel: on Linux, cancelling before the handler has run trips an assertion in
+        // FoundationNetworking.
+        let id = task.taskIdentifier
+        let error = self.host(id).map {
+            Self.redirectError(host: $0, status: response.statusCode, location: request.url)
         }
+        let ended = error.map { self.fail(id, $0) } ?? false
+        completionHandler(nil)
+        if ended { task.cancel() }
     }
 
     func urlSession(
@@ -289,7 +295,10 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
         let id = dataTask.taskIdentifier
         guard let http = response as? HTTPURLResponse else {
             let host = self.host(id) ?? "the server"
-            self.fail(id, TransportError(.connectionFailed, "\(host) did not answer with HTTP: retry or check the host"))
+            self.fail(
+                id,
+                TransportError(.connectionFailed, "\(host) did not answer with HTTP: retry or check the host")
+            )
             completionHandler(.cancel)
             return
         }
@@ -369,10 +378,16 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
             if nsError.code == Int(ETIMEDOUT) {
                 return TransportError(.timeout, "the exchange with \(host) timed out: retry later")
             }
-            return TransportError(.connectionFailed, "could not exchange with \(host) (POSIX error \(nsError.code)): retry")
+            return TransportError(
+                .connectionFailed,
+                "could not exchange with \(host) (POSIX error \(nsError.code)): retry"
+            )
         }
         guard nsError.domain == NSURLErrorDomain else {
-            return TransportError(.connectionFailed, "the exchange with \(host) failed (\(nsError.domain) \(nsError.code)): retry")
+            return TransportError(
+                .connectionFailed,
+                "the exchange with \(host) failed (\(nsError.domain) \(nsError.code)): retry"
+            )
         }
         switch URLError.Code(rawValue: nsError.code) {
         case .timedOut:
@@ -381,16 +396,28 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
             return TransportError(.connectionFailed, "could not connect to \(host): check the host and the network")
         case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
             .serverCertificateHasUnknownRoot, .serverCertificateNotYetValid, .clientCertificateRejected:
-            return TransportError(.connectionFailed, "the TLS handshake with \(host) failed: check the host's certificate")
+            return TransportError(
+                .connectionFailed,
+                "the TLS handshake with \(host) failed: check the host's certificate"
+            )
         case .networkConnectionLost:
-            return TransportError(.connectionReset, "the connection to \(host) was lost before the response was complete: retry")
+            return TransportError(
+                .connectionReset,
+                "the connection to \(host) was lost before the response was complete: retry"
+            )
         case .badServerResponse, .cannotParseResponse, .zeroByteResource, .unsupportedURL:
             // The URL passed validation, so an unsupported "protocol" is libcurl meeting a reply that is not HTTP.
-            return TransportError(.connectionFailed, "\(host) sent a reply that is not valid HTTP: retry, or check the host")
+            return TransportError(
+                .connectionFailed,
+                "\(host) sent a reply that is not valid HTTP: retry, or check the host"
+            )
         case .cancelled:
             return TransportError(.cancelled, "the request to \(host) was cancelled")
         default:
-            return TransportError(.connectionFailed, "the exchange with \(host) failed (URL error \(nsError.code)): retry")
+            return TransportError(
+                .connectionFailed,
+                "the exchange with \(host) failed (URL error \(nsError.code)): retry"
+            )
         }
     }
 }

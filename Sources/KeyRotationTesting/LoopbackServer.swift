@@ -1,12 +1,12 @@
+import Dispatch
 public import Foundation
 public import KeyRotationHTTP
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 for transport tests: one thread per connection, `Connection: close`.
@@ -115,8 +115,9 @@ public final class LoopbackServer: Sendable {
 
     /// Binds 127.0.0.1 on an ephemeral port and starts accepting connections.
     ///
-    /// - Throws: ``StartError`` when the socket cannot be created, bound or listened on.
+    /// - Throws: ``StartError`` when the server runs already, or the socket cannot be created, bound or listened on.
     public func start() throws {
+        guard !self.isRunning else { throw StartError(message: "the server is already running: start it once") }
         let listener = socket(AF_INET, Self.streamType, 0)
         guard listener >= 0 else { throw StartError(message: "socket() failed (errno \(errno))") }
         var yes: Int32 = 1
@@ -214,7 +215,8 @@ public final class LoopbackServer: Sendable {
             head += "Content-Length: \(body.count)\r\nConnection: close\r\n\r\n"
             _ = Self.sendAll(connection, Array(head.utf8) + Array(body))
         case .redirect(let location, let status):
-            let head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nLocation: \(location)\r\n"
+            let head =
+                "HTTP/1.1 \(status) \(Self.reason(status))\r\nLocation: \(location)\r\n"
                 + "Content-Length: 0\r\nConnection: close\r\n\r\n"
             _ = Self.sendAll(connection, Array(head.utf8))
         case .hugeBody(let bytes, let declaresLength):
@@ -229,7 +231,8 @@ public final class LoopbackServer: Sendable {
                 sent += count
             }
         case .trickle(let bytes, let interval):
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(bytes)\r\n"
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: \(bytes)\r\n"
                 + "Connection: close\r\n\r\n"
             guard Self.sendAll(connection, Array(head.utf8)) else { return }
             let (seconds, attoseconds) = interval.components
@@ -292,7 +295,8 @@ public final class LoopbackServer: Sendable {
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
             return start
         }
         return nil
@@ -330,10 +334,10 @@ public final class LoopbackServer: Sendable {
     }
 
     #if canImport(Glibc)
-    private static let streamType = Int32(SOCK_STREAM.rawValue)
-    private static let noSignal = Int32(MSG_NOSIGNAL)
+        private static let streamType = Int32(SOCK_STREAM.rawValue)
+        private static let noSignal = Int32(MSG_NOSIGNAL)
     #else
-    private static let streamType = SOCK_STREAM
-    private static let noSignal: Int32 = 0
+        private static let streamType = SOCK_STREAM
+        private static let noSignal: Int32 = 0
     #endif
 }

@@ -101,17 +101,19 @@ struct RateLimitHeadersTests {
         #expect(headers.window == .seconds(60))
     }
 
-    @Test(arguments: [
-        ["RateLimit": "\"default\";r=50;t=30,", "X-Other": "1"],
-        ["RateLimit": "\"unterminated;r=5"],
-        ["RateLimit": "limit=abc, remaining=-1"],
-        ["RateLimit": ";;;===,,,"],
-        ["RateLimit": "\"default\";r=-4;t=-1"],
-        ["RateLimit-Policy": "garbage garbage"],
-        ["X-RateLimit-Limit": "lots", "X-RateLimit-Remaining": "-3", "X-RateLimit-Reset": "-10"],
-        ["X-RateLimit-Reset": "1e30", "RateLimit-Reset": "NaN"],
-        ["X-RateLimit-Remaining": "99999999999999999999999999"],
-    ] as [HTTPHeaders])
+    @Test(
+        arguments: [
+            ["RateLimit": "\"default\";r=50;t=30,", "X-Other": "1"],
+            ["RateLimit": "\"unterminated;r=5"],
+            ["RateLimit": "limit=abc, remaining=-1"],
+            ["RateLimit": ";;;===,,,"],
+            ["RateLimit": "\"default\";r=-4;t=-1"],
+            ["RateLimit-Policy": "garbage garbage"],
+            ["X-RateLimit-Limit": "lots", "X-RateLimit-Remaining": "-3", "X-RateLimit-Reset": "-10"],
+            ["X-RateLimit-Reset": "1e30", "RateLimit-Reset": "NaN"],
+            ["X-RateLimit-Remaining": "99999999999999999999999999"],
+        ] as [HTTPHeaders]
+    )
     func malformedFieldsAreNil(headers: HTTPHeaders) {
         let parsed = RateLimitHeaders(headers, now: self.now)
         #expect(parsed.limit == nil)

@@ -73,7 +73,9 @@ struct URLSessionTransportTests {
     }
 
     @Test func gzipBodyIsDecompressedByFoundation() async throws {
-        let compressed = try #require(Data(base64Encoded: "H4sIAAAAAAACA8tIzcnJ11FIzs8tKEotLk5NUSjPL8pJAQAInjQ1FwAAAA=="))
+        let compressed = try #require(
+            Data(base64Encoded: "H4sIAAAAAAACA8tIzcnJ11FIzs8tKEotLk5NUSjPL8pJAQAInjQ1FwAAAA==")
+        )
         try await self.withServer({ _ in
             .response(status: 200, headers: ["Content-Encoding": "gzip"], body: compressed)
         }) { server in
