@@ -77,13 +77,13 @@ protocol KeySelector: Sendable {
 }
 
 /// A small, fast, seedable generator (Vigna's SplitMix64): deterministic strategies and jitter.
-public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
+struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
     private var state: UInt64
 
     /// Creates a generator from a seed.
-    public init(seed: UInt64) { self.state = seed }
+    init(seed: UInt64) { self.state = seed }
 
-    public mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         self.state &+= 0x9E37_79B9_7F4A_7C15
         var z = self.state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -92,5 +92,5 @@ public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
     }
 
     /// A double in [0, 1).
-    public mutating func nextUnit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
+    mutating func nextUnit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
 }
