@@ -34,3 +34,17 @@ extension SimulatedProvider {
     /// What the provider plays; see ``SimulatedProviderConfiguration``.
     public typealias Configuration = SimulatedProviderConfiguration
 }
+
+extension SimulatedProviderConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The flavour and the keys' labels; never a secret.
+    public var description: String {
+        let labels = self.keys.values.map { $0.label ?? "<unlabelled>" }.sorted()
+        return "SimulatedProviderConfiguration(\(self.flavour), keys: \(labels))"
+    }
+
+    public var debugDescription: String { self.description }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["flavour": self.flavour, "keyCount": self.keys.count, "ledger": self.ledger])
+    }
+}

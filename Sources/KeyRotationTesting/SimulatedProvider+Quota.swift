@@ -19,7 +19,12 @@ struct SimulatedQuota: Sendable {
         case .rolling(let count, let window):
             self.state = .rolling(limit: count, window: window, uses: [], head: 0)
         case .tokenBucket(let capacity, let interval):
-            self.state = .tokenBucket(capacity: capacity, refillInterval: interval.nanoseconds, tokens: capacity, lastRefill: nil)
+            self.state = .tokenBucket(
+                capacity: capacity,
+                refillInterval: interval.nanoseconds,
+                tokens: capacity,
+                lastRefill: nil
+            )
         }
     }
 
@@ -51,7 +56,12 @@ struct SimulatedQuota: Sendable {
             uses.append(now)
             self.state = .rolling(limit: limit, window: window, uses: uses, head: head)
         case .tokenBucket(let capacity, let interval, let tokens, let lastRefill):
-            self.state = .tokenBucket(capacity: capacity, refillInterval: interval, tokens: tokens - 1, lastRefill: lastRefill)
+            self.state = .tokenBucket(
+                capacity: capacity,
+                refillInterval: interval,
+                tokens: tokens - 1,
+                lastRefill: lastRefill
+            )
         }
     }
 

@@ -22,6 +22,15 @@ struct SimulatedLedgerSnapshot: Sendable {
     func blockHeight(of version: UInt64) -> UInt64 { version / self.versionsPerBlock }
 }
 
+/// Every fixture, read once per process (a global `let` is initialised lazily and thread-safely).
+private let simulatedProviderFixtures: [String: Data] = {
+    var fixtures: [String: Data] = [:]
+    for name in (try? Fixture.names(prefix: "")) ?? [] {
+        fixtures[name] = try? Fixture.data(name)
+    }
+    return fixtures
+}()
+
 /// Builds the flavour's answers: pure functions of the request, the ledger and the fixtures, free of state.
 struct SimulatedResponder: Sendable {
     let flavour: SimulatedFlavour
@@ -31,14 +40,8 @@ struct SimulatedResponder: Sendable {
     init(flavour: SimulatedFlavour, unknownResources: Set<String>) {
         self.flavour = flavour
         self.unknownResources = unknownResources
-        var fixtures: [String: Data] = [:]
         let prefixes = flavour.wrapped == .virusTotal ? ["vt_"] : ["aptos_", "nodit_"]
-        for prefix in prefixes {
-            for name in (try? Fixture.names(prefix: prefix)) ?? [] {
-                fixtures[name] = try? Fixture.data(name)
-            }
-        }
-        self.fixtures = fixtures
+        self.fixtures = simulatedProviderFixtures.filter { name, _ in prefixes.contains { name.hasPrefix($0) } }
     }
 
     // MARK: Error answers shared by every route
@@ -73,9 +76,14 @@ struct SimulatedResponder: Sendable {
                 "Per anonymous IP rate limit exceeded. Limit: 50000 compute units per 300 seconds window."
             )
         case .nodit:
-            response = self.fixture(isQuota ? "nodit_error_quota_exceeded" : "nodit_error_too_many_requests", status: 429)
+            response = self.fixture(
+                isQuota ? "nodit_error_quota_exceeded" : "nodit_error_too_many_requests",
+                status: 429
+            )
         }
-        if let retryAfterSeconds { response.headers.replaceOrAdd(name: "Retry-After", value: String(retryAfterSeconds)) }
+        if let retryAfterSeconds {
+            response.headers.replaceOrAdd(name: "Retry-After", value: String(retryAfterSeconds))
+        }
         return response
     }
 
@@ -88,7 +96,10 @@ struct SimulatedResponder: Sendable {
         case .aptos:
             return Self.aptosError(status, "internal_error", "Simulated internal error")
         case .nodit:
-            return Self.json(status, ["code": status == 503 ? "UNAVAILABLE" : "INTERNAL_SERVER_ERROR", "message": "Simulated failure"])
+            return Self.json(
+                status,
+                ["code": status == 503 ? "UNAVAILABLE" : "INTERNAL_SERVER_ERROR", "message": "Simulated failure"]
+            )
         }
     }
 
@@ -181,7 +192,10 @@ struct SimulatedResponder: Sendable {
             let original = segments[0] == "domains" ? "example.com" : "8.8.8.8"
             let text = String(decoding: response.body, as: UTF8.self)
                 .replacingOccurrences(of: "\"id\": \"\(original)\"", with: "\"id\": \"\(Self.jsonEscaped(id))\"")
-                .replacingOccurrences(of: "/\(segments[0])/\(original)\"", with: "/\(segments[0])/\(Self.jsonEscaped(id))\"")
+                .replacingOccurrences(
+                    of: "/\(segments[0])/\(original)\"",
+                    with: "/\(segments[0])/\(Self.jsonEscaped(id))\""
+                )
             response.body = Data(text.utf8)
         }
         return response
@@ -191,7 +205,11 @@ struct SimulatedResponder: Sendable {
         Self.json(404, ["error": ["code": "NotFoundError", "message": "\(kind) \"\(id)\" not found"]])
     }
 
-    private func serveNode(_ request: HTTPRequest, path fullPath: String, ledger: SimulatedLedgerSnapshot) -> HTTPResponse {
+    private func serveNode(
+        _ request: HTTPRequest,
+        path fullPath: String,
+        ledger: SimulatedLedgerSnapshot
+    ) -> HTTPResponse {
         guard fullPath == "/v1" || fullPath.hasPrefix("/v1/") else {
             return Self.aptosError(404, "web_framework_error", "Not Found: \(fullPath)")
         }
@@ -217,7 +235,11 @@ struct SimulatedResponder: Sendable {
                 }
                 if version < ledger.oldestVersion { return Self.pruned(version) }
                 if version > ledger.headVersion {
-                    return Self.aptosError(404, "transaction_not_found", "Transaction not found by Ledger version(\(version))")
+                    return Self.aptosError(
+                        404,
+                        "transaction_not_found",
+                        "Transaction not found by Ledger version(\(version))"
+                    )
                 }
                 return Self.json(200, raw: Self.transactionJSON(version: version, ledger: ledger))
             case "by_hash", "wait_by_hash":
@@ -236,7 +258,9 @@ struct SimulatedResponder: Sendable {
             case 3 where segments[2] == "transactions": return self.fixture("aptos_transactions", status: 200)
             case 4 where segments[2] == "resource":
                 let tag = segments[3].removingPercentEncoding ?? segments[3]
-                if self.isUnknown(segments[3], tag) { return self.fixture("aptos_error_resource_not_found", status: 404) }
+                if self.isUnknown(segments[3], tag) {
+                    return self.fixture("aptos_error_resource_not_found", status: 404)
+                }
                 return self.fixture("aptos_account_resource", status: 200)
             case 4...5 where segments[2] == "events": return self.fixture("aptos_events", status: 200)
             default: return notFound

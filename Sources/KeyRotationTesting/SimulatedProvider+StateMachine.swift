@@ -230,7 +230,15 @@ struct SimulatedProviderStateMachine: Sendable {
         if let secret { self.keys[secret] = key } else { self.anonymous = key }
         let finished = outcome.map(finish)
         let status = (try? finished.get().status) ?? 0
-        self.append(now: now, key: key.id, number: number, request: request, path: path, status: status, consumed: consumed)
+        self.append(
+            now: now,
+            key: key.id,
+            number: number,
+            request: request,
+            path: path,
+            status: status,
+            consumed: consumed
+        )
         self.log[self.log.count - 1].delay = delay
         return Plan(outcome: finished, delay: delay)
     }

@@ -1,6 +1,6 @@
+import Foundation
 public import KeyRotation
 public import KeyRotationHTTP
-import Foundation
 import Synchronization
 
 /// An in-process upstream that plays VirusTotal, the Aptos node API or Nodit for tests and the benchmark: an
@@ -137,9 +137,6 @@ public final class SimulatedProvider<C: Clock>: HTTPTransport, Sendable where C.
 
     // MARK: Queries
 
-    /// The configuration now (including changes made with ``setBehaviour(_:forKey:)``).
-    public var configuration: Configuration { self.state.withLock { $0.configuration } }
-
     /// The labels of the configured keys, sorted.
     public var keyIDs: [KeyID] { self.state.withLock { $0.keyIDs } }
 
@@ -205,7 +202,9 @@ public final class SimulatedProvider<C: Clock>: HTTPTransport, Sendable where C.
         where isIncluded: (LogEntry) -> Bool = { _ in true }
     ) -> Int {
         let counts = self.requests(forKey: key).filter(isIncluded)
-            .reduce(into: [Timestamp: Int]()) { counts, entry in counts[period.start(containing: entry.timestamp), default: 0] += 1 }
+            .reduce(into: [Timestamp: Int]()) { counts, entry in
+                counts[period.start(containing: entry.timestamp), default: 0] += 1
+            }
         return counts.values.max() ?? 0
     }
 }

@@ -32,7 +32,11 @@ private func errorCode(_ response: HTTPResponse) throws -> String? {
         ?? object["error_code"] as? String
 }
 
-private func statuses<C: Clock>(_ provider: SimulatedProvider<C>, _ make: () throws -> HTTPRequest, count: Int)
+private func statuses<C: Clock>(
+    _ provider: SimulatedProvider<C>,
+    _ make: () throws -> HTTPRequest,
+    count: Int
+)
     async throws -> [Int]
 {
     var result: [Int] = []
@@ -179,7 +183,9 @@ struct SimulatedProviderTests {
         #expect(try errorCode(try await nodit.send(try request(noditBase + "/"))) == "NO_AUTHENTICATION_FOUND")
         let wrong = try await nodit.send(try request(noditBase + "/", headers: ["X-API-KEY": "x"]))
         #expect(try errorCode(wrong) == "AUTHENTICATION_FAILED")
-        let both = try await nodit.send(try request("https://aptos-mainnet.nodit.io/n/v1/", headers: ["X-API-KEY": "n"]))
+        let both = try await nodit.send(
+            try request("https://aptos-mainnet.nodit.io/n/v1/", headers: ["X-API-KEY": "n"])
+        )
         #expect(both.status == 401)
         #expect(try await nodit.send(try request("https://aptos-mainnet.nodit.io/n/v1/")).status == 200)
     }
@@ -425,8 +431,19 @@ struct SimulatedProviderTests {
         let march1 = Timestamp(nanosecondsSinceEpoch: 1_709_251_200 * 1_000_000_000)
         #expect(SimulatedLimit.Period.month.start(containing: february10) == february1)
         #expect(SimulatedLimit.Period.month.end(containing: february10) == march1)
-        #expect(SimulatedLimit.Period.day.end(containing: february10.advanced(by: .seconds(5))) == february10.advanced(by: .seconds(86_400)))
+        #expect(
+            SimulatedLimit.Period.day.end(containing: february10.advanced(by: .seconds(5)))
+                == february10.advanced(by: .seconds(86_400))
+        )
         #expect(SimulatedLimit.fixedWindow(1, per: .day).isQuota)
         #expect(!SimulatedLimit.fixedWindow(1, per: .minute).isQuota)
     }
+}
+
+@Test func configurationDescriptionHidesSecrets() {
+    let configuration = SimulatedProviderConfiguration(flavour: .nodit, keys: ["hidden-secret-42": .init(label: "n")])
+    var text = "\(configuration) \(String(reflecting: configuration))"
+    dump(configuration, to: &text)
+    #expect(!text.contains("hidden-secret-42"))
+    #expect(text.contains("n"))
 }
