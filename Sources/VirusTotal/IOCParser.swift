@@ -100,11 +100,12 @@ enum IOCParser {
 
     /// Text with a colon and no `://`: an IPv6 address, or something else said clearly.
     static func parseColonText(_ text: String) throws(IOCError) -> IOC {
-        let ipv6Characters = text.utf8.allSatisfy {
-            $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "%")
-                || $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]")
+        let address = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)[0]  // no zone id
+        let ipv6Characters = address.utf8.allSatisfy {
+            $0.isHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "[")
+                || $0 == UInt8(ascii: "]")
         }
-        if ipv6Characters && text.filter({ $0 == ":" }).count >= 2 {
+        if ipv6Characters && address.filter({ $0 == ":" }).count >= 2 {
             switch IPv6Address.parse(text[...]) {
             case .success(let address):
                 return IOC(kind: .ipv6, value: address.text)
