@@ -155,7 +155,9 @@ enum IOCParser {
             }
             if let bad = label.unicodeScalars.first(where: { !Self.isLabelCharacter($0) }) {
                 let shown = bad.properties.isWhitespace ? "a space" : "'\(bad)'"
-                throw refuse("the label '\(label.prefix(30))' has \(shown); labels hold only letters, digits and hyphens")
+                throw refuse(
+                    "the label '\(label.prefix(30))' has \(shown); labels hold only letters, digits and hyphens"
+                )
             }
             guard label.first != "-", label.last != "-" else {
                 throw refuse("the label '\(label.prefix(30))' starts or ends with a hyphen")
@@ -183,8 +185,9 @@ enum IOCParser {
                 input: text
             )
         }
-        if let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0 == "\u{7f}" })
-        {
+        if let bad = text.unicodeScalars.first(where: {
+            $0.properties.isWhitespace || $0.value < 0x20 || $0 == "\u{7f}"
+        }) {
             let shown = bad == " " ? "a space" : "a whitespace or control character"
             throw IOCError(.invalidURL, "the URL contains \(shown); percent-encode it (a space is %20)", input: text)
         }
@@ -217,10 +220,15 @@ enum IOCParser {
                 digits.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
                 digits.isEmpty || Int(digits)! <= 65535
             else {
-                throw IOCError(.invalidURL, "the URL's port (\(port.prefix(12))) is not a number from 0 to 65535", input: text)
+                throw IOCError(
+                    .invalidURL,
+                    "the URL's port (\(port.prefix(12))) is not a number from 0 to 65535",
+                    input: text
+                )
             }
         }
-        let normalised = scheme + "://" + text[rest.startIndex..<host.startIndex] + host.lowercased()
+        let normalised =
+            scheme + "://" + text[rest.startIndex..<host.startIndex] + host.lowercased()
             + text[host.endIndex...]
         return IOC(kind: .url, value: normalised)
     }

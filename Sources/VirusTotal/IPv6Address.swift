@@ -38,7 +38,9 @@ struct IPv6Address: Hashable, Sendable {
                         groups.append(octets[0] << 8 | octets[1])
                         groups.append(octets[2] << 8 | octets[3])
                     case .failure:
-                        return .failure(Failure(reason: "its embedded IPv4 part (\(piece.prefix(20))) is not a valid dotted quad"))
+                        return .failure(
+                            Failure(reason: "its embedded IPv4 part (\(piece.prefix(20))) is not a valid dotted quad")
+                        )
                     }
                     continue
                 }
@@ -46,7 +48,9 @@ struct IPv6Address: Hashable, Sendable {
                     let group = UInt16(piece, radix: 16)
                 else {
                     if piece.isEmpty {
-                        return .failure(Failure(reason: "it has an empty group (a single ':' at the start or end, or ':::')"))
+                        return .failure(
+                            Failure(reason: "it has an empty group (a single ':' at the start or end, or ':::')")
+                        )
                     }
                     return .failure(Failure(reason: "group '\(piece.prefix(8))' is not 1 to 4 hexadecimal digits"))
                 }

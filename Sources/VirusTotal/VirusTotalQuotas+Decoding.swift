@@ -32,12 +32,17 @@ private struct QuotasEnvelope: Decodable {
             return
         }
         func allowance(_ window: String) -> VirusTotalQuotas.Allowance? {
-            guard let user = data.lenientObject(AnyCodingKey(stringValue: "api_requests_\(window)"))?
-                .lenientObject("user"),
+            guard
+                let user = data.lenientObject(AnyCodingKey(stringValue: "api_requests_\(window)"))?
+                    .lenientObject("user"),
                 let allowed = user.lenient("allowed", as: Int.self), let used = user.lenient("used", as: Int.self)
             else { return nil }
             return VirusTotalQuotas.Allowance(allowed: allowed, used: used)
         }
-        self.quotas = VirusTotalQuotas(hourly: allowance("hourly"), daily: allowance("daily"), monthly: allowance("monthly"))
+        self.quotas = VirusTotalQuotas(
+            hourly: allowance("hourly"),
+            daily: allowance("daily"),
+            monthly: allowance("monthly")
+        )
     }
 }

@@ -59,7 +59,9 @@ extension VirusTotalReport {
         /// Decodes VirusTotal's object; missing or wrongly typed counts read as 0.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            func count(_ key: CodingKeys) -> Int { ((try? container.decodeIfPresent(Int.self, forKey: key)) ?? nil) ?? 0 }
+            func count(_ key: CodingKeys) -> Int {
+                ((try? container.decodeIfPresent(Int.self, forKey: key)) ?? nil) ?? 0
+            }
             self.init(
                 harmless: count(.harmless),
                 malicious: count(.malicious),

@@ -56,7 +56,8 @@ public struct VirusTotalReport: Hashable, Sendable {
         } catch {
             throw VirusTotalDecodingError(
                 .malformedJSON,
-                "the answer (\(json.count) bytes) is not a JSON object; check the base URL points at VirusTotal's API v3"
+                "the answer (\(json.count) bytes) is not a JSON object; "
+                    + "check that the base URL points at VirusTotal's API v3"
             )
         }
         guard let payload = envelope.data else {
@@ -68,7 +69,8 @@ public struct VirusTotalReport: Hashable, Sendable {
         if let expectedType, payload.report.type != expectedType {
             throw VirusTotalDecodingError(
                 .unexpectedType,
-                "asked for a \(expectedType) report but VirusTotal answered with a '\(payload.report.type.rawValue.prefix(40))'"
+                "asked for a \(expectedType) report but VirusTotal answered with a "
+                    + "'\(payload.report.type.rawValue.prefix(40))'"
             )
         }
         self = payload.report

@@ -179,7 +179,9 @@ import VirusTotal
     }
 
     @Test func cacheKeyRoundTrips() throws {
-        for input in ["8.8.8.8", "2001:DB8::1", "Example.com", "HTTP://A.example/x", "44D88612FEA8A8F36DE82E1278ABB02F"] {
+        for input in [
+            "8.8.8.8", "2001:DB8::1", "Example.com", "HTTP://A.example/x", "44D88612FEA8A8F36DE82E1278ABB02F",
+        ] {
             let ioc = try IOC.parse(input)
             #expect(try IOC.parse(cacheKey: ioc.cacheKey) == ioc)
         }

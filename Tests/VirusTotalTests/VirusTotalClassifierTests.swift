@@ -47,18 +47,21 @@ import VirusTotal
         #expect(VirusTotalClassifier.classify(quota).kind == .quotaExhausted(resetAt: nil))
     }
 
-    @Test("the code decides, not the message", arguments: [
-        ("UserNotActiveError", 401, ResponseClass.invalidKey),
-        ("DeadlineExceededError", 504, .transient),
-        ("BadRequestError", 400, .badRequest),
-        ("InvalidArgumentError", 400, .badRequest),
-        ("NotAvailableYet", 400, .badRequest),
-        ("UnselectiveContentQueryError", 400, .badRequest),
-        ("UnsupportedContentQueryError", 400, .badRequest),
-        ("AlreadyExistsError", 409, .badRequest),
-        ("FailedDependencyError", 424, .badRequest),
-        ("NotFoundError", 500, .notFound),
-    ])
+    @Test(
+        "the code decides, not the message",
+        arguments: [
+            ("UserNotActiveError", 401, ResponseClass.invalidKey),
+            ("DeadlineExceededError", 504, .transient),
+            ("BadRequestError", 400, .badRequest),
+            ("InvalidArgumentError", 400, .badRequest),
+            ("NotAvailableYet", 400, .badRequest),
+            ("UnselectiveContentQueryError", 400, .badRequest),
+            ("UnsupportedContentQueryError", 400, .badRequest),
+            ("AlreadyExistsError", 409, .badRequest),
+            ("FailedDependencyError", 424, .badRequest),
+            ("NotFoundError", 500, .notFound),
+        ]
+    )
     func codeDecides(code: String, status: Int, kind: ResponseClass) {
         let body = Data(#"{"error":{"code":"\#(code)","message":"Wrong API key, quota exceeded, not found"}}"#.utf8)
         let classification = VirusTotalClassifier.classify(HTTPResponse(status: status, body: body))
@@ -72,25 +75,28 @@ import VirusTotal
         #expect(classification == Classification(.transient, providerCode: "BrandNewError", message: "something new"))
     }
 
-    @Test("without a body the status decides", arguments: [
-        (200, ResponseClass.success),
-        (404, .notFound),
-        (401, .invalidKey),
-        (403, .forbidden),
-        (429, .rateLimited(retryAfter: nil)),
-        (500, .transient),
-        (502, .transient),
-        (503, .transient),
-        (504, .transient),
-        (408, .transient),
-        (400, .badRequest),
-        (409, .badRequest),
-        (418, .badRequest),
-        (424, .badRequest),
-        (204, .badRequest),
-        (302, .badRequest),
-        (0, .badRequest),
-    ])
+    @Test(
+        "without a body the status decides",
+        arguments: [
+            (200, ResponseClass.success),
+            (404, .notFound),
+            (401, .invalidKey),
+            (403, .forbidden),
+            (429, .rateLimited(retryAfter: nil)),
+            (500, .transient),
+            (502, .transient),
+            (503, .transient),
+            (504, .transient),
+            (408, .transient),
+            (400, .badRequest),
+            (409, .badRequest),
+            (418, .badRequest),
+            (424, .badRequest),
+            (204, .badRequest),
+            (302, .badRequest),
+            (0, .badRequest),
+        ]
+    )
     func statusAlone(status: Int, kind: ResponseClass) {
         let classification = VirusTotalClassifier.classify(HTTPResponse(status: status))
         #expect(classification == Classification(kind))
@@ -99,7 +105,9 @@ import VirusTotal
     @Test func htmlBodyClassifiesByStatus() {
         let html = Data("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>".utf8)
         #expect(VirusTotalClassifier.classify(HTTPResponse(status: 502, body: html)) == Classification(.transient))
-        #expect(VirusTotalClassifier.classify(HTTPResponse(status: 429, body: html)).kind == .rateLimited(retryAfter: nil))
+        #expect(
+            VirusTotalClassifier.classify(HTTPResponse(status: 429, body: html)).kind == .rateLimited(retryAfter: nil)
+        )
     }
 
     @Test(

@@ -117,7 +117,9 @@ import VirusTotal
         #expect(quotas.daily == .init(allowed: 500, used: 123))
         #expect(quotas.daily?.remaining == 377)
         #expect(quotas.monthly == .init(allowed: 15500, used: 4321))
-        let partial = try VirusTotalQuotas(json: Data(#"{"data":{"api_requests_daily":{"user":{"allowed":"x"}}}}"#.utf8))
+        let partial = try VirusTotalQuotas(
+            json: Data(#"{"data":{"api_requests_daily":{"user":{"allowed":"x"}}}}"#.utf8)
+        )
         #expect(partial == VirusTotalQuotas())
         #expect(throws: VirusTotalDecodingError.self) { try VirusTotalQuotas(json: Data("[]".utf8)) }
         #expect(throws: VirusTotalDecodingError.self) { try VirusTotalQuotas(json: Data("{}".utf8)) }
