@@ -1,1 +1,0 @@
-// The VirusTotal target; see README.md.
