@@ -105,7 +105,7 @@ public struct KeyHealth: Hashable, Sendable {
             self.consecutiveRateLimits = 0
             self.consecutiveFailures = 0
             self.state = .available
-        case .notCounted:
+        case .notCounted, .abandoned:
             if case .probing(_, let reason) = self.state {
                 // The probe never happened: allow another one now.
                 self.state = reason == .invalid ? .invalid(until: now) : .circuitOpen(until: now)

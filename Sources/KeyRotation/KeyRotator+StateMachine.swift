@@ -224,6 +224,8 @@ extension KeyRotatorCore {
                 } else if let reset = self.entries[slot].limiter.exhaustLongestCalendarWindow(at: now) {
                     outcome = .quotaExhausted(resetAt: reset)
                 }
+            case .abandoned:
+                break
             case .notCounted:
                 if !self.entries[slot].limiter.isUnlimited {
                     self.entries[slot].limiter.refund(cost: lease.cost, at: lease.acquiredAt)

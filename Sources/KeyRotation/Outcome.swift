@@ -13,6 +13,8 @@ public enum Outcome: Hashable, Sendable {
     case transientFailure
     /// The request never reached the provider (cancelled before sending, refused by policy): give the units back.
     case notCounted
+    /// The caller gave up mid-request (cancelled, deadline): the use counts, the key's health is unchanged.
+    case abandoned
 }
 
 /// What a ``KeyHealth`` does about failures.
