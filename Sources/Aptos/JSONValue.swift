@@ -20,7 +20,8 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {
-        // Cheapest probes first: most leaves in Aptos bodies are strings, most inner nodes objects.
+        // Every failed probe costs an error, so the likeliest come first: most leaves in Aptos bodies are strings,
+        // most inner nodes objects; numbers and Booleans are rare.
         let single = try decoder.singleValueContainer()
         if single.decodeNil() {
             self = .null
@@ -40,12 +41,17 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
                 values.append(try array.decode(JSONValue.self))
             }
             self = .array(values)
-        } else if let bool = try? single.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let integer = try? single.decode(Int64.self) {
-            self = .integer(integer)
+        } else if let number = try? single.decode(Double.self) {
+            // One probe for every number: integers below 2^53 in magnitude are exact as a Double.
+            if number.rounded() == number, abs(number) < 9_007_199_254_740_992 {
+                self = .integer(Int64(number))
+            } else if let integer = try? single.decode(Int64.self) {
+                self = .integer(integer)
+            } else {
+                self = .number(number)
+            }
         } else {
-            self = .number(try single.decode(Double.self))
+            self = .bool(try single.decode(Bool.self))
         }
     }
 

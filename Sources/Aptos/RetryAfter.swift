@@ -1,6 +1,6 @@
+import Foundation
 package import KeyRotation
 package import KeyRotationHTTP
-import Foundation
 
 /// The `Retry-After` header (RFC 9110 §10.2.3): delay seconds, or an HTTP date.
 package struct RetryAfter: Hashable, Sendable {

@@ -1,7 +1,7 @@
 import Aptos
+import Foundation
 public import KeyRotation
 public import KeyRotationHTTP
-import Foundation
 
 /// Sorts a Nodit response into an outcome class (PROVIDERS.md §3).
 ///

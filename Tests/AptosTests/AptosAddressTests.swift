@@ -11,14 +11,14 @@ private let zero: String = "0x" + String(repeating: "0", count: 64)
 private let tooLong: String = "0x" + String(repeating: "1", count: 65)
 
 private let validCases: [(String, String)] = [
-        ("0x1", one),
-        ("0x01", one),
-        (one, one),
-        ("0X1", one),
-        ("  0x1\n", one),
-        (upper, lower),
-        ("0xABCdef", abc),
-        ("0x0", zero),
+    ("0x1", one),
+    ("0x01", one),
+    (one, one),
+    ("0X1", one),
+    ("  0x1\n", one),
+    (upper, lower),
+    ("0xABCdef", abc),
+    ("0x0", zero),
 ]
 
 @Test("Valid addresses normalise to the long lowercase form", arguments: validCases)

@@ -31,27 +31,29 @@ func errorFixtureClass(status: Int, fixture: String, expected: ResponseClass) th
 }
 
 private let statusCases: [(Int, String, ResponseClass)] = [
-        (200, "[]", ResponseClass.success),
-        (202, #"{"hash":"0x1"}"#, .success),
-        (401, "", .invalidKey),
-        (401, "API key not found", .invalidKey),
-        (403, "Forbidden", .forbidden),
-        (404, "Not Found", .badRequest),
-        (408, "", .transient),
-        (410, "", .pruned),
-        (429, "Per anonymous IP rate limit exceeded. Limit: 50000 compute units per 300 seconds window.",
-         .rateLimited(retryAfter: nil)),
-        (500, #"{"message":"boom","error_code":"internal_error","vm_error_code":null}"#, .transient),
-        (502, "<html>Bad Gateway</html>", .transient),
-        (503, "", .transient),
-        (507, #"{"message":"mempool is full","error_code":"mempool_is_full"}"#, .transient),
-        (400, #"{"message":"mempool is full","error_code":"mempool_is_full"}"#, .transient),
-        (500, #"{"message":"Transaction at version 3 is pruned","error_code":"internal_error"}"#, .pruned),
-        (400, #"{"message":"x","error_code":"internal_error"}"#, .badRequest),
-        (400, #"{"message":"bad","error_code":"vm_error","vm_error_code":4016}"#, .badRequest),
-        (404, #"{"message":"no route","error_code":"web_framework_error"}"#, .badRequest),
-        (413, "", .badRequest),
-        (301, "", .badRequest),
+    (200, "[]", ResponseClass.success),
+    (202, #"{"hash":"0x1"}"#, .success),
+    (401, "", .invalidKey),
+    (401, "API key not found", .invalidKey),
+    (403, "Forbidden", .forbidden),
+    (404, "Not Found", .badRequest),
+    (408, "", .transient),
+    (410, "", .pruned),
+    (
+        429, "Per anonymous IP rate limit exceeded. Limit: 50000 compute units per 300 seconds window.",
+        .rateLimited(retryAfter: nil)
+    ),
+    (500, #"{"message":"boom","error_code":"internal_error","vm_error_code":null}"#, .transient),
+    (502, "<html>Bad Gateway</html>", .transient),
+    (503, "", .transient),
+    (507, #"{"message":"mempool is full","error_code":"mempool_is_full"}"#, .transient),
+    (400, #"{"message":"mempool is full","error_code":"mempool_is_full"}"#, .transient),
+    (500, #"{"message":"Transaction at version 3 is pruned","error_code":"internal_error"}"#, .pruned),
+    (400, #"{"message":"x","error_code":"internal_error"}"#, .badRequest),
+    (400, #"{"message":"bad","error_code":"vm_error","vm_error_code":4016}"#, .badRequest),
+    (404, #"{"message":"no route","error_code":"web_framework_error"}"#, .badRequest),
+    (413, "", .badRequest),
+    (301, "", .badRequest),
 ]
 
 @Test("Statuses and bodies without a fixture", arguments: statusCases)
@@ -102,7 +104,9 @@ func statusClass(status: Int, body: String, expected: ResponseClass) {
     #expect(archival.hint != nil)
     #expect(archival.description.contains("archive.testnet.staging.aptoslabs.com"))
 
-    let internalRead = try #require(AptosAPIError(response: try response(400, fixture: "aptos_error_internal_pruned_read")))
+    let internalRead = try #require(
+        AptosAPIError(response: try response(400, fixture: "aptos_error_internal_pruned_read"))
+    )
     #expect(internalRead.code == .internalError)
     #expect(internalRead.isPruned)
 }

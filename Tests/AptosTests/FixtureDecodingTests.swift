@@ -3,8 +3,10 @@ import Foundation
 import KeyRotationTesting
 import Testing
 
-private func decode<T: Decodable>(_ type: T.Type, fixture name: String) throws -> T {
-    try JSONDecoder().decode(T.self, from: Fixture.data(name))
+private func decode<T: Decodable>(_ type: T.Type, fixture name: String, keepingRaw: Bool = false) throws -> T {
+    let decoder = JSONDecoder()
+    if keepingRaw { decoder.userInfo[Transaction.keepsRawJSON] = true }
+    return try decoder.decode(T.self, from: Fixture.data(name))
 }
 
 /// The fixtures each test below decodes; every `aptos_*` fixture must be listed.
@@ -85,10 +87,11 @@ private let coveredFixtures: Set<String> = [
     let user = try #require(transactions[1].userFields)
     #expect(transactions[1].version == 3_665_938_237)
     #expect(user.sequenceNumber == 340)
+    #expect(transactions.allSatisfy { $0.raw == .null })  // raw JSON is opt-in
 }
 
 @Test func userTransactionDecodes() throws {
-    let transaction = try decode(Transaction.self, fixture: "aptos_transaction_user")
+    let transaction = try decode(Transaction.self, fixture: "aptos_transaction_user", keepingRaw: true)
     guard case .user(let user) = transaction.kind else {
         Issue.record("expected a user transaction, got \(transaction.kind)")
         return
@@ -118,7 +121,9 @@ private let coveredFixtures: Set<String> = [
     #expect(block.lastVersion == 3_665_938_238)
     #expect(block.versions.count == 3)
     let transactions = try #require(block.transactions)
-    #expect(transactions.map(\.type) == ["block_metadata_transaction", "user_transaction", "block_epilogue_transaction"])
+    #expect(
+        transactions.map(\.type) == ["block_metadata_transaction", "user_transaction", "block_epilogue_transaction"]
+    )
     #expect(transactions.last?.kind == .blockEpilogue)
     #expect(transactions.compactMap(\.version) == [3_665_938_236, 3_665_938_237, 3_665_938_238])
 }
@@ -186,7 +191,9 @@ func errorBodyDecodes(fixture: String, code: String) throws {
          {"type": "state_checkpoint_transaction", "version": "8", "hash": "0xcd", "success": true,
           "vm_status": "Executed successfully", "gas_used": "0", "timestamp": "1", "changes": []}]
         """
-    let transactions = try JSONDecoder().decode([Transaction].self, from: Data(json.utf8))
+    let decoder = JSONDecoder()
+    decoder.userInfo[Transaction.keepsRawJSON] = true
+    let transactions = try decoder.decode([Transaction].self, from: Data(json.utf8))
     #expect(transactions[0].kind == .unknown(type: "future_transaction"))
     #expect(transactions[0].version == 7)
     #expect(transactions[0].gasUsed == 5)
@@ -224,11 +231,13 @@ func errorBodyDecodes(fixture: String, code: String) throws {
 }
 
 @Test func jsonValueRoundTrips() throws {
-    let json = #"{"a":[true,false,null,1,-2,2.5,"x\"y"],"b":{}}"#
+    let json = #"{"a":[true,false,null,1,-2,2.5,"x\"y",9007199254740993],"b":{}}"#
     let value = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
     #expect(value.description == json)
     let encoded = try JSONEncoder().encode(value)
     #expect(try JSONDecoder().decode(JSONValue.self, from: encoded) == value)
+    let large = try JSONDecoder().decode(JSONValue.self, from: Data("[18446744073709551615, 1e300]".utf8))
+    #expect(large == .array([.number(18_446_744_073_709_551_616), .number(1e300)]))
 }
 
 @Test func viewRequestEncodesSnakeCase() throws {

@@ -77,7 +77,9 @@ func codeClass(status: Int, code: String, expected: ResponseClass) {
         headers: ["retry-after": "3600"],
         body: try Fixture.data("nodit_error_quota_exceeded")
     )
-    #expect(NoditClassifier.classify(response, now: now).kind == .quotaExhausted(resetAt: now.advanced(by: .seconds(3600))))
+    #expect(
+        NoditClassifier.classify(response, now: now).kind == .quotaExhausted(resetAt: now.advanced(by: .seconds(3600)))
+    )
     // Seconds without a clock give no instant: the rotator infers the reset from the key's window.
     #expect(NoditClassifier.classify(response).kind == .quotaExhausted(resetAt: nil))
     // A date needs no clock.
@@ -86,7 +88,10 @@ func codeClass(status: Int, code: String, expected: ResponseClass) {
         headers: ["Retry-After": "Thu, 01 Jan 1970 00:01:00 GMT"],
         body: try Fixture.data("nodit_error_quota_exceeded")
     )
-    #expect(NoditClassifier.classify(dated).kind == .quotaExhausted(resetAt: Timestamp(nanosecondsSinceEpoch: 60_000_000_000)))
+    #expect(
+        NoditClassifier.classify(dated).kind
+            == .quotaExhausted(resetAt: Timestamp(nanosecondsSinceEpoch: 60_000_000_000))
+    )
 }
 
 @Test func graphQLErrorKeepsItsCode() throws {

@@ -8,7 +8,8 @@ extension KeyedDecodingContainer {
                 throw DecodingError.dataCorruptedError(
                     forKey: key,
                     in: self,
-                    debugDescription: "expected an unsigned 64-bit integer as a decimal string, got \"\(text.prefix(40))\""
+                    debugDescription:
+                        "expected an unsigned 64-bit integer as a decimal string, got \"\(text.prefix(40))\""
                 )
             }
             return value

@@ -1,7 +1,7 @@
 /// A transaction, as the node API returns it: a union on `type` with the fields every kind shares.
 ///
 /// Kinds the SDK does not know decode as ``Kind-swift.enum/unknown(type:)`` with whatever common fields they carry,
-/// so a new kind never fails a page. The whole body stays available as ``raw``.
+/// so a new kind never fails a page. The whole body can be kept as ``raw`` (see ``keepsRawJSON``).
 public struct Transaction: Decodable, Hashable, Sendable {
     /// The kind of transaction, with the fields only that kind has.
     public enum Kind: Hashable, Sendable {
@@ -43,8 +43,13 @@ public struct Transaction: Decodable, Hashable, Sendable {
     public var changeCount: Int
     /// The events it emitted (empty when the kind has none).
     public var events: [Event]
-    /// The whole transaction as sent.
+    /// The whole transaction as sent, when the decoder was asked to keep it (``keepsRawJSON``), else `.null`.
+    ///
+    /// Off by default: building a ``JSONValue`` of every change costs several times the typed decoding.
     public var raw: JSONValue
+
+    /// Set `decoder.userInfo[Transaction.keepsRawJSON] = true` to keep each transaction's JSON in ``raw``.
+    public static let keepsRawJSON = CodingUserInfoKey(rawValue: "Aptos.Transaction.keepsRawJSON")!
 
     /// The sender-side fields of a user or pending transaction, else `nil`.
     public var userFields: UserFields? {
@@ -62,7 +67,7 @@ public struct Transaction: Decodable, Hashable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        self.raw = try JSONValue(from: decoder)
+        self.raw = decoder.userInfo[Self.keepsRawJSON] as? Bool == true ? try JSONValue(from: decoder) : .null
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let type = try container.decode(String.self, forKey: .type)
         self.type = type
@@ -94,6 +99,10 @@ public struct Transaction: Decodable, Hashable, Sendable {
             self.timestampMicroseconds = try container.decodeUInt64IfPresent(forKey: .timestamp)
             self.events = try container.decodeIfPresent([Event].self, forKey: .events) ?? []
         }
-        self.changeCount = self.raw["changes"]?.arrayValue?.count ?? 0
+        if let changes = try? container.nestedUnkeyedContainer(forKey: .changes) {
+            self.changeCount = changes.count ?? 0
+        } else {
+            self.changeCount = 0
+        }
     }
 }
