@@ -1,1 +1,0 @@
-// The Aptos target; see README.md.

@@ -1,1 +1,0 @@
-// The Nodit target; see README.md.
