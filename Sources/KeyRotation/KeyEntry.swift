@@ -8,6 +8,8 @@ struct KeyEntry: Sendable {
     var health: KeyHealth
     /// The last time a lease was taken (for minimum spacing and least-recently-used tie breaks).
     var lastUse: Timestamp?
+    /// The pool's grant counter at the last lease: least-recently-used order even when the clock stands still.
+    var lastUseSequence = 0
     /// Not before this instant: a shared store said another process spent the key.
     var externalBlock: Timestamp = .epoch
     var uses = 0

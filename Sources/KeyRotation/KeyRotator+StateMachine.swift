@@ -128,6 +128,7 @@ extension KeyRotatorCore {
             }
             if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.record(cost: cost, at: now) }
             self.entries[slot].lastUse = now
+            self.entries[slot].lastUseSequence = self.acquires + 1
             self.entries[slot].uses += 1
             self.entries[slot].inFlight += 1
             self.acquires += 1

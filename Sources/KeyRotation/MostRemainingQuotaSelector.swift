@@ -10,12 +10,12 @@ struct MostRemainingQuotaSelector: KeySelector {
         var best: Int?
         var bestHealthy = false
         var bestRemaining = Int.min
-        var bestLastUse = Timestamp.distantFuture
+        var bestLastUse = Int.max
         for index in entries.indices where entries[index].isReady(cost: cost, at: now, spacing: 0) {
             let entry = entries[index]
             let healthy = entry.health.availability(at: now) == .available
             let remaining = entry.remaining(at: now)
-            let lastUse = entry.lastUse ?? .epoch
+            let lastUse = entry.lastUseSequence
             let better: Bool
             if best == nil {
                 better = true

@@ -1,0 +1,268 @@
+public import KeyRotation
+
+/// Sends requests through a key pool: lease a key, apply it, send, classify, report, and retry on another key
+/// when the key was the problem (429, quota, invalid key) or the upstream had a transient fault.
+///
+/// Rules:
+/// - Client errors (400, 422…) are never retried; "not found" and "pruned" are results.
+/// - Only idempotent requests (or ones marked ``HTTPRequest/isSafeToRetry``) are retried after a failure that may
+///   have reached the server; a 429 or 401 means the server did nothing, so any request is retried after one.
+/// - Transient failures back off exponentially with full jitter; key problems move to the next key at once (the
+///   rotator already keeps the throttled key out until its cooldown ends).
+/// - Every retry respects the caller's deadline; nothing retries past it.
+public final class RotatingClient<C: Clock>: Sendable where C.Duration == Duration {
+    /// Retry behaviour.
+    public struct Configuration: Hashable, Sendable {
+        /// Attempts per request that may end in a transient failure (5xx, timeout, reset), the first included.
+        /// Default 4.
+        public var maximumAttempts: Int = 4
+        /// Attempts per request that a key may refuse (429, quota spent, invalid key) before the request fails.
+        /// These cost the upstream nothing and the rotator paces them, so the budget is larger. Default 32.
+        public var maximumKeyRefusals: Int = 32
+        /// The first backoff after a transient failure. Default 200 ms.
+        public var initialBackoff: Duration = .milliseconds(200)
+        /// The longest backoff. Default 10 s.
+        public var maximumBackoff: Duration = .seconds(10)
+        /// How long a request may wait and retry when the caller gives no deadline; `nil` waits as long as the
+        /// pool needs. Default 2 minutes.
+        public var defaultTimeout: Duration? = .seconds(120)
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// A response with what the client learned on the way.
+    public struct Result: Sendable {
+        /// The response.
+        public var response: HTTPResponse
+        /// What it means.
+        public var classification: Classification
+        /// The key that got it (`nil` for keyless requests).
+        public var keyID: KeyID?
+        /// Attempts made.
+        public var attempts: Int
+        /// The time of the last attempt.
+        public var latency: Duration
+    }
+
+    /// The provider.
+    public let profile: ProviderProfile
+    /// The key pool (`nil`: keyless, for a user's own node).
+    public let rotator: KeyRotator<C>?
+    /// Retry behaviour.
+    public let configuration: Configuration
+    private let transport: any HTTPTransport
+    private let clock: C
+    private let jitter: Locked<UInt64>
+
+    /// Creates a client.
+    public init(
+        profile: ProviderProfile,
+        rotator: KeyRotator<C>?,
+        transport: any HTTPTransport,
+        clock: C,
+        configuration: Configuration = .init(),
+        seed: UInt64 = .random(in: .min ... .max)
+    ) {
+        self.profile = profile
+        self.rotator = rotator
+        self.transport = transport
+        self.clock = clock
+        self.configuration = configuration
+        self.jitter = Locked(seed | 1)
+    }
+
+    /// Sends `request` on the best key, retrying as the rules above allow.
+    ///
+    /// - Parameters:
+    ///   - request: The request, without credentials.
+    ///   - cost: Quota units it spends. Default 1.
+    ///   - deadline: The latest instant to wait and retry until; default now + ``Configuration/defaultTimeout``.
+    /// - Returns: The response for success, not found, pruned, forbidden and bad request; the caller decides what
+    ///   those mean for it.
+    /// - Throws: ``RotatingClientError``.
+    public func send(_ request: HTTPRequest, cost: Int = 1, deadline: C.Instant? = nil) async throws -> Result {
+        let deadline = deadline ?? self.configuration.defaultTimeout.map { self.clock.now.advanced(by: $0) }
+        var attempts = 0
+        var failures = 0
+        var refusals = 0
+        var last = Last()
+        while failures < max(1, self.configuration.maximumAttempts)
+            && refusals < max(1, self.configuration.maximumKeyRefusals)
+        {
+            if Task.isCancelled { throw self.error(.cancelled, "the request was cancelled", attempts, last) }
+            let lease: Lease?
+            do { lease = try await self.lease(cost: cost, deadline: deadline) } catch let error as KeyRotatorError {
+                throw self.error(for: error, attempts: attempts, last: last)
+            }
+            attempts += 1
+            var outgoing = request
+            self.profile.authentication.apply(lease?.key, to: &outgoing)
+            last.keyID = lease?.keyID
+            let start = self.clock.now
+            let response: HTTPResponse
+            do {
+                response = try await self.transport.send(outgoing)
+            } catch let failure as TransportError {
+                last.transport = failure
+                last.status = nil
+                if failure.code == .cancelled || Task.isCancelled {
+                    lease?.report(.abandoned)
+                    throw self.error(.cancelled, "the request was cancelled", attempts, last)
+                }
+                guard failure.code.isTransient else {
+                    let sent = failure.code == .responseTooLarge || failure.code == .redirectRefused
+                    lease?.report(sent ? .success(latency: start.duration(to: self.clock.now)) : .notCounted)
+                    throw self.error(.transport, failure.message, attempts, last)
+                }
+                lease?.report(.transientFailure)
+                failures += 1
+                guard request.isRetryable else {
+                    throw self.error(.attemptsExhausted, "\(failure.message); not retried: the request is not idempotent", attempts, last)
+                }
+                if failures < self.configuration.maximumAttempts { try await self.backOff(after: failures, deadline: deadline, last: last) }
+                continue
+            } catch is CancellationError {
+                lease?.report(.abandoned)
+                throw self.error(.cancelled, "the request was cancelled", attempts, last)
+            } catch {
+                lease?.report(.transientFailure)
+                failures += 1
+                last.transport = TransportError(.connectionFailed, "\(type(of: error))")
+                if failures < self.configuration.maximumAttempts { try await self.backOff(after: failures, deadline: deadline, last: last) }
+                continue
+            }
+            let latency = start.duration(to: self.clock.now)
+            let now = self.rotator?.now() ?? Timestamp.epoch
+            let classification = self.profile.classify(response, now)
+            last.status = response.status
+            last.providerCode = classification.providerCode
+            last.providerMessage = classification.message
+            last.transport = nil
+            if let lease, let rotator = self.rotator {
+                let headers = RateLimitHeaders(response.headers, now: now)
+                if let remaining = headers.remaining { rotator.observe(remaining: remaining, resetAt: headers.resetAt, for: lease.keyID) }
+            }
+            switch classification.kind {
+            case .success, .notFound, .pruned, .badRequest, .forbidden:
+                lease?.report(.success(latency: latency))
+                return Result(
+                    response: response,
+                    classification: classification,
+                    keyID: lease?.keyID,
+                    attempts: attempts,
+                    latency: latency
+                )
+            case .rateLimited(let retryAfter):
+                refusals += 1
+                lease?.report(.rateLimited(retryAfter: retryAfter))
+                if lease == nil { try await self.backOff(after: refusals, deadline: deadline, last: last, atLeast: retryAfter) }
+            case .quotaExhausted(let resetAt):
+                refusals += 1
+                lease?.report(.quotaExhausted(resetAt: resetAt))
+                if lease == nil { throw self.error(.allKeysLimited, "the provider's quota is spent", attempts, last, eta: resetAt) }
+            case .invalidKey:
+                refusals += 1
+                lease?.report(.invalidKey)
+                if lease == nil { throw self.error(.noUsableKey, "the provider refused the request's credentials", attempts, last) }
+            case .transient:
+                lease?.report(.transientFailure)
+                failures += 1
+                guard request.isRetryable else {
+                    throw self.error(.attemptsExhausted, "the upstream failed; not retried: the request is not idempotent", attempts, last)
+                }
+                if failures < self.configuration.maximumAttempts { try await self.backOff(after: failures, deadline: deadline, last: last) }
+            }
+        }
+        throw self.error(.attemptsExhausted, "every attempt failed", attempts, last)
+    }
+
+    private struct Last {
+        var keyID: KeyID?
+        var status: Int?
+        var providerCode: String?
+        var providerMessage: String?
+        var transport: TransportError?
+    }
+
+    private func lease(cost: Int, deadline: C.Instant?) async throws -> Lease? {
+        guard let rotator = self.rotator else { return nil }
+        return try await rotator.acquire(cost: cost, deadline: deadline)
+    }
+
+    /// Sleeps a full-jitter exponential backoff, unless that would pass the deadline.
+    private func backOff(after attempts: Int, deadline: C.Instant?, last: Last, atLeast floor: Duration? = nil) async throws {
+        let ceiling = min(
+            self.configuration.maximumBackoff.nanoseconds,
+            self.configuration.initialBackoff.nanoseconds << min(attempts - 1, 20)
+        )
+        let random = self.jitter.withLock { state -> UInt64 in
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        var pause = Duration.nanoseconds(Int64(Double(random >> 11) / Double(1 << 53) * Double(max(ceiling, 0))))
+        if let floor, floor > pause { pause = floor }
+        let wake = self.clock.now.advanced(by: pause)
+        if let deadline, wake > deadline {
+            throw self.error(.deadlineExceeded, "the deadline leaves no time for another attempt", attempts, last)
+        }
+        do { try await self.clock.sleep(until: wake, tolerance: nil) } catch {
+            throw self.error(.cancelled, "the request was cancelled", attempts, last)
+        }
+    }
+
+    private func error(
+        _ code: RotatingClientError.Code,
+        _ message: String,
+        _ attempts: Int,
+        _ last: Last,
+        eta: Timestamp? = nil
+    ) -> RotatingClientError {
+        RotatingClientError(
+            code,
+            message: message,
+            provider: self.profile.name,
+            keyID: last.keyID,
+            attempts: attempts,
+            lastStatus: last.status,
+            providerCode: last.providerCode,
+            providerMessage: last.providerMessage,
+            eta: eta,
+            transportError: last.transport
+        )
+    }
+
+    private func error(for error: KeyRotatorError, attempts: Int, last: Last) -> RotatingClientError {
+        switch error.code {
+        case .deadlineExceeded:
+            let when = error.eta.map { " (a key is free at \($0))" } ?? ""
+            return self.error(.allKeysLimited, "every key is limited past the deadline\(when)", attempts, last, eta: error.eta)
+        case .cancelled:
+            return self.error(.cancelled, "the request was cancelled while waiting for a key", attempts, last)
+        case .storeFailed:
+            return self.error(.allKeysLimited, error.message, attempts, last, eta: error.eta)
+        default:
+            return self.error(.noUsableKey, error.message, attempts, last, eta: error.eta)
+        }
+    }
+}
+
+extension RotatingClient where C == ContinuousClock {
+    /// Creates a client on the continuous clock that sends through `URLSessionTransport` with the profile's policy.
+    public convenience init(
+        profile: ProviderProfile,
+        rotator: KeyRotator<ContinuousClock>?,
+        policy: TransportPolicy = TransportPolicy(),
+        configuration: Configuration = .init()
+    ) {
+        self.init(
+            profile: profile,
+            rotator: rotator,
+            transport: URLSessionTransport(policy: profile.transportPolicy(policy)),
+            clock: ContinuousClock(),
+            configuration: configuration
+        )
+    }
+}

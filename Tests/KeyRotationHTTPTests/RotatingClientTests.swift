@@ -1,0 +1,177 @@
+import Foundation
+import KeyRotation
+import KeyRotationHTTP
+import KeyRotationTesting
+import Testing
+
+private let secrets = ["good": "sk-good-0001", "bad": "sk-bad-0002", "flap": "sk-flap-0003", "busy": "sk-busy-0004"]
+
+private func key(_ name: String, limits: [RateLimit] = []) -> APIKey {
+    APIKey(secrets[name] ?? "sk-\(name)", label: name, limits: limits)
+}
+
+private func profile(_ base: String = "https://aptos-mainnet.nodit.io/v1") -> ProviderProfile {
+    ProviderProfile(name: "Simulated", baseURL: URL(string: base)!, authentication: .header("X-API-KEY"))
+}
+
+private func client(
+    _ keys: [APIKey],
+    _ provider: SimulatedProvider<TestClock>,
+    _ clock: TestClock,
+    strategy: SelectionStrategy = .roundRobin,
+    attempts: Int = 6
+) -> RotatingClient<TestClock> {
+    var configuration = RotatingClient<TestClock>.Configuration()
+    configuration.maximumAttempts = attempts
+    configuration.defaultTimeout = .seconds(3600)
+    let rotator = KeyRotator(keys: keys, configuration: .init(strategy: strategy), clock: clock)
+    return RotatingClient(profile: profile(), rotator: rotator, transport: provider, clock: clock, configuration: configuration, seed: 42)
+}
+
+private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
+    client.profile.request(.get, "/")
+}
+
+@Suite struct RotatingClientTests {
+    @Test(arguments: SelectionStrategy.all)
+    func invalidKeyCarriesNoRequestAfterItsFirst401(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [secrets["good"]!: .init(label: "good"), secrets["bad"]!: .init(label: "bad", isInvalid: true), secrets["flap"]!: .init(label: "flap")]
+        )
+        let client = client([key("good"), key("bad"), key("flap")], provider, clock, strategy: strategy)
+        for _ in 0..<30 {
+            let result = try await clock.drive { try await client.send(ledger(client)) }
+            #expect(result.response.status == 200)
+        }
+        #expect(provider.requests(forKey: "bad").count == 1)
+    }
+
+    @Test(arguments: SelectionStrategy.all)
+    func retryAfterIsHonouredToTheInstant(strategy: SelectionStrategy) async throws {
+        let clock = TestClock(start: TestClock.defaultStart.advanced(by: .seconds(30)))
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [secrets["good"]!: .init(label: "good", limits: [.fixedWindow(2, per: .minute)], retryAfter: .exact)]
+        )
+        let client = client([key("good")], provider, clock, strategy: strategy)
+        for _ in 0..<3 { _ = try await clock.drive { try await client.send(ledger(client)) } }
+        let log = provider.requests(forKey: "good")
+        #expect(log.map(\.status) == [200, 200, 429, 200])
+        // The provider said "come back in 30 s" at t = 30 s: the retry goes at t = 60 s exactly, not a nanosecond early.
+        #expect(log[3].timestamp == TestClock.defaultStart.advanced(by: .seconds(60)))
+    }
+
+    @Test(arguments: SelectionStrategy.all)
+    func succeedsWhileTwoOfThreeKeysFlapWith5xx(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            seed: 9,
+            flavour: .nodit,
+            keys: [
+                secrets["good"]!: .init(label: "good"),
+                secrets["flap"]!: .init(label: "flap", failures: .every(2)),
+                secrets["busy"]!: .init(label: "busy", failures: .probability(0.7)),
+            ]
+        )
+        let client = client([key("good"), key("flap"), key("busy")], provider, clock, strategy: strategy)
+        var succeeded = 0
+        for _ in 0..<40 {
+            let result = try await clock.drive { try await client.send(ledger(client)) }
+            if result.response.status == 200 { succeeded += 1 }
+        }
+        #expect(succeeded == 40)
+        #expect(provider.count(status: 503) > 0)
+    }
+
+    @Test(arguments: SelectionStrategy.all)
+    func noRequestIsLostAcrossTheFaultMix(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            seed: 3,
+            flavour: .nodit,
+            keys: [
+                secrets["good"]!: .init(label: "good", limits: [.rolling(5, window: .seconds(1))]),
+                secrets["bad"]!: .init(label: "bad", isInvalid: true),
+                secrets["flap"]!: .init(label: "flap", failures: .probability(0.5), connectionResets: .probability(0.1)),
+                secrets["busy"]!: .init(label: "busy", limits: [.rolling(2, window: .seconds(1))], retryAfter: .none),
+            ]
+        )
+        let client = client([key("good"), key("bad"), key("flap"), key("busy")], provider, clock, strategy: strategy)
+        let answered = try await clock.drive {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<60 { group.addTask { try await client.send(ledger(client)).response.status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
+        #expect(answered.count == 60)
+        #expect(answered.allSatisfy { $0 == 200 })
+        #expect(provider.requests(forKey: "bad").count == 1)
+    }
+
+    @Test func everyKeyLimitedGivesTheRightETA() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(clock: clock, flavour: .nodit, keys: [secrets["good"]!: .init(label: "good"), secrets["busy"]!: .init(label: "busy")])
+        let client = client([key("good", limits: [.perMinute(1)]), key("busy", limits: [.perMinute(1)])], provider, clock)
+        _ = try await client.send(ledger(client))
+        clock.advance(by: .seconds(5))
+        _ = try await client.send(ledger(client))
+        let error = await #expect(throws: RotatingClientError.self) {
+            try await client.send(ledger(client), deadline: clock.now.advanced(by: .seconds(10)))
+        }
+        #expect(error?.code == .allKeysLimited)
+        #expect(error?.eta == TestClock.defaultStart.advanced(by: .seconds(60)))
+        #expect(provider.totalRequests == 2)
+    }
+
+    @Test func clientErrorsAreNeverRetried() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(clock: clock, flavour: .nodit, keys: [secrets["good"]!: .init(label: "good")])
+        let client = client([key("good")], provider, clock)
+        let result = try await client.send(client.profile.request(.get, "/transactions", query: [("limit", "0")]))
+        #expect(result.response.status == 400)
+        #expect(result.classification.kind == .badRequest)
+        #expect(provider.totalRequests == 1)
+    }
+
+    @Test func nonIdempotentRequestIsNotRetriedAfterA5xx() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(clock: clock, flavour: .nodit, keys: [secrets["flap"]!: .init(label: "flap", failures: .always)])
+        let client = client([key("flap")], provider, clock)
+        let post = client.profile.request(.post, "/view", body: Data("{}".utf8))
+        let error = await #expect(throws: RotatingClientError.self) { try await clock.drive { try await client.send(post) } }
+        #expect(error?.attempts == 1)
+        #expect(provider.totalRequests == 1)
+    }
+
+    @Test func errorsAndEventsNeverContainAKey() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [secrets["bad"]!: .init(label: "bad", isInvalid: true), secrets["flap"]!: .init(label: "flap", failures: .always)]
+        )
+        let pool = [key("bad"), key("flap")]
+        let client = client(pool, provider, clock, attempts: 3)
+        var texts: [String] = []
+        for _ in 0..<3 {
+            do { _ = try await clock.drive { try await client.send(ledger(client)) } } catch {
+                texts.append("\(error)")
+                texts.append(String(reflecting: error))
+            }
+        }
+        let stats = client.rotator!.statistics()
+        texts.append("\(stats)")
+        texts.append(contentsOf: pool.map { "\($0)" })
+        var iterator = client.rotator!.events.makeAsyncIterator()
+        for _ in 0..<3 { if let event = await iterator.next() { texts.append("\(event)") } }
+        texts.append(contentsOf: provider.log.map { "\($0)" })
+        #expect(texts.count > 5)
+        for text in texts { for secret in secrets.values { #expect(!text.contains(secret)) } }
+    }
+}
