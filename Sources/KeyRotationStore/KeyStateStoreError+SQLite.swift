@@ -29,7 +29,7 @@ extension KeyStateStoreError {
         case SQLITE_BUSY, SQLITE_LOCKED:
             return Self(
                 .busy,
-                "the store at \(path) stayed locked by another process past the busy timeout (\(detail)); "
+                "the store at \(path) stayed locked by another process past the busy timeout (\(detail), code \(code)); "
                     + "retry, or raise the busy timeout"
             )
         case SQLITE_FULL:

@@ -49,18 +49,27 @@ struct KeyUsage {
                     refuse(until: .distantFuture)
                     continue
                 }
+                let inWindow: [SQLiteValue] = [
+                    .text(self.fingerprint), .text(limit.descriptor), .integer(now.nanosecondsSinceEpoch &- window),
+                ]
+                let used = try self.connection.queryRow(
+                    """
+                    SELECT coalesce(sum(cost), 0) FROM key_use_log
+                    WHERE fingerprint = ? AND descriptor = ? AND used_at > ?
+                    """,
+                    inWindow
+                )?.int(0) ?? 0
+                if used + cost <= quota {
+                    remain(quota - used - cost)
+                    continue
+                }
                 let uses = try self.connection.query(
                     """
                     SELECT used_at, cost FROM key_use_log
                     WHERE fingerprint = ? AND descriptor = ? AND used_at > ? ORDER BY used_at, id
                     """,
-                    [.text(self.fingerprint), .text(limit.descriptor), .integer(now.nanosecondsSinceEpoch &- window)]
+                    inWindow
                 )
-                let used = uses.reduce(0) { $0 + $1.int(1) }
-                if used + cost <= quota {
-                    remain(quota - used - cost)
-                    continue
-                }
                 // The oldest uses leave the window first; the key may go once enough units have left.
                 var excess = used + cost - quota
                 for use in uses {

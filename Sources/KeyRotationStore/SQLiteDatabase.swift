@@ -102,7 +102,12 @@ public final class SQLiteDatabase: Sendable {
     private static func prepare(_ connection: SQLiteConnection, configuration: Configuration) throws {
         let milliseconds = configuration.busyTimeout.nanoseconds / 1_000_000
         try connection.execute("PRAGMA busy_timeout = \(min(milliseconds, Int64(Int32.max)))")
-        let mode = try connection.queryRow("PRAGMA journal_mode = WAL")?.text(0) ?? ""
+        // Switching a new file to WAL and creating its schema can race another process doing the same; SQLite
+        // then answers "busy" without waiting (it would deadlock otherwise), so these steps retry on their own.
+        let attempts = max(1, Int(milliseconds / Self.openRetryMilliseconds))
+        let mode = try Self.retryingWhenBusy(attempts: attempts) {
+            try connection.queryRow("PRAGMA journal_mode = WAL")?.text(0) ?? ""
+        }
         if mode.lowercased() != "wal" {
             throw KeyStateStoreError.unreadable(path: connection.path, detail: "can't switch to WAL mode: \(mode)")
         }
@@ -114,6 +119,19 @@ public final class SQLiteDatabase: Sendable {
                 throw KeyStateStoreError.corrupt(path: connection.path, detail: "integrity check: \(detail)")
             }
         }
-        try StoreSchema.migrate(connection)
+        try Self.retryingWhenBusy(attempts: attempts) { try StoreSchema.migrate(connection) }
+    }
+
+    private static let openRetryMilliseconds: Int64 = 10
+
+    private static func retryingWhenBusy<R>(attempts: Int, _ body: () throws -> R) throws -> R {
+        for _ in 1..<attempts {
+            do {
+                return try body()
+            } catch let error as KeyStateStoreError where error.code == .busy {
+                sqlite3_sleep(Int32(Self.openRetryMilliseconds))
+            }
+        }
+        return try body()
     }
 }
