@@ -40,7 +40,11 @@ let package = Package(
             dependencies: ["KeyRotation", "KeyRotationStore", "KeyRotationTesting", "StoreProbe"]
         ),
         // A helper process the store tests spawn to share one file between processes.
-        .executableTarget(name: "StoreProbe", dependencies: ["KeyRotation", "KeyRotationStore"], path: "Tests/StoreProbe"),
+        .executableTarget(
+            name: "StoreProbe",
+            dependencies: ["KeyRotation", "KeyRotationStore"],
+            path: "Tests/StoreProbe"
+        ),
         .testTarget(
             name: "VirusTotalTests",
             dependencies: ["VirusTotal", "KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "KeyRotationTesting"]

@@ -52,13 +52,14 @@ struct KeyUsage {
                 let inWindow: [SQLiteValue] = [
                     .text(self.fingerprint), .text(limit.descriptor), .integer(now.nanosecondsSinceEpoch &- window),
                 ]
-                let used = try self.connection.queryRow(
-                    """
-                    SELECT coalesce(sum(cost), 0) FROM key_use_log
-                    WHERE fingerprint = ? AND descriptor = ? AND used_at > ?
-                    """,
-                    inWindow
-                )?.int(0) ?? 0
+                let used =
+                    try self.connection.queryRow(
+                        """
+                        SELECT coalesce(sum(cost), 0) FROM key_use_log
+                        WHERE fingerprint = ? AND descriptor = ? AND used_at > ?
+                        """,
+                        inWindow
+                    )?.int(0) ?? 0
                 if used + cost <= quota {
                     remain(quota - used - cost)
                     continue
@@ -135,7 +136,10 @@ struct KeyUsage {
                 break  // the key's last use time, written above
             case .gcra(let interval, _):
                 let arrival = try self.theoreticalArrival(limit) ?? now.nanosecondsSinceEpoch
-                try self.setTheoreticalArrival(limit, Self.nextArrival(arrival, cost: cost, interval: interval, at: now))
+                try self.setTheoreticalArrival(
+                    limit,
+                    Self.nextArrival(arrival, cost: cost, interval: interval, at: now)
+                )
             }
         }
     }
@@ -150,7 +154,10 @@ struct KeyUsage {
                     UPDATE key_window_usage SET used = max(0, used - ?)
                     WHERE fingerprint = ? AND descriptor = ? AND window_start = ?
                     """,
-                    [.int(cost), .text(self.fingerprint), .text(limit.descriptor), .timestamp(period.start(containing: now))]
+                    [
+                        .int(cost), .text(self.fingerprint), .text(limit.descriptor),
+                        .timestamp(period.start(containing: now)),
+                    ]
                 )
             case .strict(_, let window):
                 let uses = try self.connection.query(

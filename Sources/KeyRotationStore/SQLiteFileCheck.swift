@@ -1,9 +1,9 @@
 import KeyRotation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Checks an existing store file's header before SQLite opens it, so damage is reported, never papered over.

@@ -7,7 +7,10 @@ import Testing
     @Test func defaultPathPrefersTheExplicitVariableThenXDGThenHome() throws {
         let directory = try TestDirectory()
         let base = directory.url.path
-        #expect(try KeyRotationStorage.defaultPath(environment: ["KEYROTATION_STORE": base + "/x/y.sqlite"]) == base + "/x/y.sqlite")
+        #expect(
+            try KeyRotationStorage.defaultPath(environment: ["KEYROTATION_STORE": base + "/x/y.sqlite"]) == base
+                + "/x/y.sqlite"
+        )
         #expect(
             try KeyRotationStorage.defaultPath(environment: ["XDG_DATA_HOME": base + "/data", "HOME": base + "/home"])
                 == base + "/data/keyrotation/state.sqlite"
@@ -17,7 +20,9 @@ import Testing
                 == base + "/home/.local/share/keyrotation/state.sqlite"
         )
         var isDirectory: ObjCBool = false
-        #expect(FileManager.default.fileExists(atPath: base + "/home/.local/share/keyrotation", isDirectory: &isDirectory))
+        #expect(
+            FileManager.default.fileExists(atPath: base + "/home/.local/share/keyrotation", isDirectory: &isDirectory)
+        )
         #expect(isDirectory.boolValue)
         #expect(FileManager.default.fileExists(atPath: base + "/x"))
     }
@@ -46,6 +51,8 @@ import Testing
         #expect(value == 9)
         #expect(try storage.requests.count() == 1)
         #expect(try storage.checkpoints.value("c") == 9)
-        #expect(try storage.keyState.admit(fingerprint: "f", cost: 1, limits: [], at: .epoch) == .admitted(remaining: nil))
+        #expect(
+            try storage.keyState.admit(fingerprint: "f", cost: 1, limits: [], at: .epoch) == .admitted(remaining: nil)
+        )
     }
 }

@@ -14,7 +14,12 @@ import Testing
         self.reports = try KeyRotationStorage(path: self.directory.path()).reports
     }
 
-    private func report(_ id: String, type: String = "domain", fetchedAt: Timestamp, body: String = "{}") -> StoredReport {
+    private func report(
+        _ id: String,
+        type: String = "domain",
+        fetchedAt: Timestamp,
+        body: String = "{}"
+    ) -> StoredReport {
         StoredReport(id: id, type: type, payload: Data(body.utf8), fetchedAt: fetchedAt, keyID: "vt-1")
     }
 
@@ -29,8 +34,22 @@ import Testing
         #expect(try self.reports.fresh(id: "example.com", type: "ip_address", at: self.start) == nil)
         #expect(try self.reports.report(id: "example.com", type: "domain") != nil, "a stale report is still stored")
         // A custom TTL, and zero for "forever".
-        #expect(try self.reports.fresh(id: "example.com", type: "domain", ttl: .seconds(10), at: self.start.advanced(by: .seconds(10))) == nil)
-        #expect(try self.reports.fresh(id: "example.com", type: "domain", ttl: .zero, at: self.start.advanced(by: .seconds(10_000_000))) != nil)
+        #expect(
+            try self.reports.fresh(
+                id: "example.com",
+                type: "domain",
+                ttl: .seconds(10),
+                at: self.start.advanced(by: .seconds(10))
+            ) == nil
+        )
+        #expect(
+            try self.reports.fresh(
+                id: "example.com",
+                type: "domain",
+                ttl: .zero,
+                at: self.start.advanced(by: .seconds(10_000_000))
+            ) != nil
+        )
     }
 
     @Test func upsertReplacesOlderReportsOnly() throws {
@@ -44,8 +63,12 @@ import Testing
 
     @Test func listPagesNewestFirstWithATypeFilter() throws {
         for index in 0..<5 {
-            try self.reports.upsert(self.report("d\(index)", fetchedAt: self.start.advanced(by: .seconds(Int64(index)))))
-            try self.reports.upsert(self.report("f\(index)", type: "file", fetchedAt: self.start.advanced(by: .seconds(Int64(index)))))
+            try self.reports.upsert(
+                self.report("d\(index)", fetchedAt: self.start.advanced(by: .seconds(Int64(index))))
+            )
+            try self.reports.upsert(
+                self.report("f\(index)", type: "file", fetchedAt: self.start.advanced(by: .seconds(Int64(index))))
+            )
         }
         #expect(try self.reports.count() == 10)
         #expect(try self.reports.count(type: "file") == 5)

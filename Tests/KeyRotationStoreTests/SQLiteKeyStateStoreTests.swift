@@ -28,7 +28,9 @@ private func at(_ seconds: Int64) -> Timestamp {
         #expect(try self.store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(20)) == .admitted(remaining: 0))
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(30)) == .notBefore(at(86400)))
         #expect(try self.store.admit(fingerprint: "b", cost: 1, limits: limits, at: at(30)) == .admitted(remaining: 2))
-        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(86400)) == .admitted(remaining: 2))
+        #expect(
+            try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(86400)) == .admitted(remaining: 2)
+        )
     }
 
     @Test func strictWindowWaitsUntilTheOldestUseLeaves() throws {
@@ -44,7 +46,9 @@ private func at(_ seconds: Int64) -> Timestamp {
         let limits = [RateLimit.minimumSpacing(.seconds(15))]
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .admitted(remaining: nil))
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(14)) == .notBefore(at(15)))
-        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(15)) == .admitted(remaining: nil))
+        #expect(
+            try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(15)) == .admitted(remaining: nil)
+        )
     }
 
     @Test func tokenBucketAllowsABurstThenOnePerInterval() throws {
@@ -65,18 +69,24 @@ private func at(_ seconds: Int64) -> Timestamp {
     }
 
     @Test(arguments: [
-        RateLimit.calendar(5, per: .day), .strict(5, per: .seconds(1)), .tokenBucket(capacity: 5, refillInterval: .seconds(1)),
+        RateLimit.calendar(5, per: .day), .strict(5, per: .seconds(1)),
+        .tokenBucket(capacity: 5, refillInterval: .seconds(1)),
         .gcra(rate: 1, per: .seconds(1), burst: 5),
     ])
     func costAboveCapacityIsNeverAdmitted(limit: RateLimit) throws {
-        #expect(try self.store.admit(fingerprint: "a", cost: 6, limits: [limit], at: at(0)) == .notBefore(.distantFuture))
+        #expect(
+            try self.store.admit(fingerprint: "a", cost: 6, limits: [limit], at: at(0)) == .notBefore(.distantFuture)
+        )
         #expect(try self.store.admit(fingerprint: "a", cost: 5, limits: [limit], at: at(0)) == .admitted(remaining: 0))
     }
 
     @Test func theTightestLimitDecidesAndTheLatestETAWins() throws {
         let limits: [RateLimit] = [.strict(4, per: .seconds(60)), .calendar(5, per: .day)]
         for second in 0..<4 {
-            #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(Int64(second))) != .notBefore(.distantFuture))
+            #expect(
+                try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(Int64(second)))
+                    != .notBefore(.distantFuture)
+            )
         }
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(30)) == .notBefore(at(60)))
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(60)) == .admitted(remaining: 0))
@@ -86,7 +96,11 @@ private func at(_ seconds: Int64) -> Timestamp {
     @Test func anActiveBlockRefusesUntilItsEnd() throws {
         try self.store.setBlock(StoredBlock(reason: .coolingDown, until: at(30)), fingerprint: "a")
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: [], at: at(29)) == .notBefore(at(30)))
-        #expect(try self.store.blocks(fingerprints: ["a", "b"], at: at(29)) == ["a": StoredBlock(reason: .coolingDown, until: at(30))])
+        #expect(
+            try self.store.blocks(fingerprints: ["a", "b"], at: at(29)) == [
+                "a": StoredBlock(reason: .coolingDown, until: at(30))
+            ]
+        )
         #expect(try self.store.blocks(fingerprints: ["a"], at: at(30)).isEmpty)
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: [], at: at(30)) == .admitted(remaining: nil))
         try self.store.setBlock(StoredBlock(reason: .invalid, until: at(500)), fingerprint: "a")
@@ -95,7 +109,10 @@ private func at(_ seconds: Int64) -> Timestamp {
     }
 
     @Test func refundGivesUnitsBackInTheCurrentWindow() throws {
-        let limits: [RateLimit] = [.calendar(2, per: .day), .strict(2, per: .seconds(60)), .tokenBucket(capacity: 2, refillInterval: .seconds(60))]
+        let limits: [RateLimit] = [
+            .calendar(2, per: .day), .strict(2, per: .seconds(60)),
+            .tokenBucket(capacity: 2, refillInterval: .seconds(60)),
+        ]
         #expect(try self.store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(0)) == .admitted(remaining: 0))
         try self.store.refund(fingerprint: "a", cost: 1, limits: limits, at: at(1))
         #expect(try self.store.remaining(fingerprint: "a", limits: limits, at: at(1)) == 1)
@@ -133,7 +150,11 @@ private func at(_ seconds: Int64) -> Timestamp {
             try store.setBlock(StoredBlock(reason: .coolingDown, until: at(100)), fingerprint: "b")
         }
         let reopened = try SQLiteKeyStateStore(path: path)
-        #expect(try reopened.blocks(fingerprints: ["a", "b"], at: at(50)) == ["b": StoredBlock(reason: .coolingDown, until: at(100))])
+        #expect(
+            try reopened.blocks(fingerprints: ["a", "b"], at: at(50)) == [
+                "b": StoredBlock(reason: .coolingDown, until: at(100))
+            ]
+        )
         #expect(try reopened.admit(fingerprint: "b", cost: 1, limits: limits, at: at(50)) == .notBefore(at(100)))
         #expect(try reopened.admit(fingerprint: "a", cost: 1, limits: limits, at: at(60)) == .admitted(remaining: 0))
         #expect(try reopened.admit(fingerprint: "a", cost: 1, limits: limits, at: at(70)) == .notBefore(at(86400)))
@@ -148,7 +169,12 @@ private func at(_ seconds: Int64) -> Timestamp {
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             for attempt in 0..<300 {
                 do {
-                    let answer = try stores[index].admit(fingerprint: "shared", cost: 1, limits: limits, at: at(Int64(attempt)))
+                    let answer = try stores[index].admit(
+                        fingerprint: "shared",
+                        cost: 1,
+                        limits: limits,
+                        at: at(Int64(attempt))
+                    )
                     if case .admitted = answer { admitted.withLock { $0[index] += 1 } }
                 } catch {
                     failures.withLock { $0.append("\(error)") }
@@ -163,8 +189,14 @@ private func at(_ seconds: Int64) -> Timestamp {
         let probe = try #require(StoreProbeLocator.url, "the StoreProbe executable is built next to the test bundle")
         let path = self.directory.path("processes.sqlite")
         _ = try SQLiteKeyStateStore(path: path)  // create the schema once; the probes open it concurrently
-        async let first = StoreProbeLocator.run(probe, ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"])
-        async let second = StoreProbeLocator.run(probe, ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"])
+        async let first = StoreProbeLocator.run(
+            probe,
+            ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"]
+        )
+        async let second = StoreProbeLocator.run(
+            probe,
+            ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"]
+        )
         let outputs = try await [first, second]
         let counts = outputs.map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(counts.allSatisfy { $0 != nil }, "probe output: \(outputs)")
