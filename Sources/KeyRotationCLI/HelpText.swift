@@ -15,8 +15,9 @@ enum HelpText {
             """
         text += Self.columns(groups.map { ($0.name, $0.summary) })
         text += "\nGlobal options (every command accepts them):\n"
-        text += Self.options(GlobalOptions.specs)
-        text += Self.columns([("    --version", "Show the version (before any group)")])
+        text += Self.columns(
+            Self.optionRows(GlobalOptions.specs) + [("    --version", "Show the version (before any group)")]
+        )
         text += "\nEnvironment:\n"
         var variables = CLIProvider.all.map { ($0.keyVariables, "\($0.displayName) keys (comma list, one, or numbered)") }
         variables += [
@@ -37,7 +38,7 @@ enum HelpText {
     static func group(_ group: CommandGroup) -> String {
         var text = "keyrotation \(group.name): \(group.summary)\n\n"
         text += "Usage: keyrotation \(group.name) <command> [options]\n\n"
-        if let discussion = group.discussion { text += discussion + "\n\n" }
+        if let discussion = group.discussion { text += Self.wrap(discussion, width: Self.width) + "\n\n" }
         text += "Commands:\n"
         text += Self.columns(group.commands.map { ($0.name, $0.summary) })
         text += "\nRun 'keyrotation \(group.name) <command> --help' for a command's options.\n"
@@ -48,7 +49,7 @@ enum HelpText {
     static func command(_ command: any CLICommand, group: CommandGroup) -> String {
         var text = "keyrotation \(group.name) \(command.name): \(command.summary)\n\n"
         text += "Usage: keyrotation \(group.name) \(command.name) \(command.resolvedUsage)\n"
-        if let discussion = command.discussion { text += "\n" + discussion + "\n" }
+        if let discussion = command.discussion { text += "\n" + Self.wrap(discussion, width: Self.width) + "\n" }
         if !command.arguments.isEmpty {
             text += "\nArguments:\n"
             text += Self.columns(command.arguments.map { ($0.synopsis, $0.help) })
@@ -69,24 +70,48 @@ enum HelpText {
         return text
     }
 
+    /// The width help text is wrapped to.
+    static let width = 100
+
     /// An option list: `-o, --output FILE   Write …`, with `(required)` and `(repeatable)` marks.
-    static func options(_ options: [OptionSpec]) -> String {
-        Self.columns(
-            options.map { option in
-                var help = option.help
-                if option.isRequired { help += " (required)" }
-                if option.isRepeatable { help += " (repeatable)" }
-                return (option.helpLabel, help)
-            }
-        )
+    static func options(_ options: [OptionSpec]) -> String { Self.columns(Self.optionRows(options)) }
+
+    private static func optionRows(_ options: [OptionSpec]) -> [(String, String)] {
+        options.map { option in
+            var help = option.help
+            if option.isRequired { help += " (required)" }
+            if option.isRepeatable { help += " (repeatable)" }
+            return (option.helpLabel, help)
+        }
     }
 
-    /// Two aligned columns, indented by two spaces.
+    /// Two aligned columns, indented by two spaces; the second is wrapped to ``width``.
     static func columns(_ rows: [(String, String)]) -> String {
         let width = rows.map(\.0.count).max() ?? 0
+        let indent = String(repeating: " ", count: width + 5)
         return rows.map { name, help in
             let padding = String(repeating: " ", count: width - name.count)
-            return help.isEmpty ? "  \(name)\n" : "  \(name)\(padding)   \(help)\n"
+            guard !help.isEmpty else { return "  \(name)\n" }
+            let lines = Self.wrap(help, width: max(30, Self.width - width - 5)).split(separator: "\n")
+            return "  \(name)\(padding)   " + lines.joined(separator: "\n" + indent) + "\n"
         }.joined()
+    }
+
+    /// `text` with its paragraphs' lines broken at spaces so that none is longer than `width` (a longer word
+    /// stays whole).
+    static func wrap(_ text: String, width: Int) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { paragraph in
+            var lines: [String] = []
+            var line = ""
+            for word in paragraph.split(separator: " ") {
+                if !line.isEmpty && line.count + 1 + word.count > width {
+                    lines.append(line)
+                    line = ""
+                }
+                line += line.isEmpty ? String(word) : " " + word
+            }
+            lines.append(line)
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 }
