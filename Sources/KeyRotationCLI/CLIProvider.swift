@@ -75,7 +75,9 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `VT_API_KEYS, VT_API_KEY, VT_API_KEY_1…N`.
-    var keyVariables: String { "\(self.keyPrefix)_API_KEYS, \(self.keyPrefix)_API_KEY, \(self.keyPrefix)_API_KEY_1…N" }
+    var keyVariables: String {
+        "\(self.keyPrefix)_API_KEYS, \(self.keyPrefix)_API_KEY, \(self.keyPrefix)_API_KEY_1…N"
+    }
 
     var description: String { self.name }
 }

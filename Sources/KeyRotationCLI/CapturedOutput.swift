@@ -1,6 +1,7 @@
 import Synchronization
 
-/// An in-memory sink: what tests pass as stdout and stderr to ``KeyRotationCommandLine/run(arguments:environment:stdout:stderr:)``.
+/// An in-memory sink: what tests pass as stdout and stderr to
+/// ``KeyRotationCommandLine/run(arguments:environment:stdout:stderr:)``.
 final class CapturedOutput: OutputSink {
     private let buffer = Mutex("")
 

@@ -190,7 +190,8 @@ struct CommandLineArguments: Hashable, Sendable {
         }
 
         private static func unknown(_ dashes: String, _ name: some StringProtocol) -> UsageError {
-            UsageError.isSafeToEcho(name) ? UsageError("unknown option '\(dashes)\(name)'") : UsageError("unknown option")
+            UsageError.isSafeToEcho(name)
+                ? UsageError("unknown option '\(dashes)\(name)'") : UsageError("unknown option")
         }
 
         private static func describe(_ range: ClosedRange<Int>?) -> String {

@@ -3,6 +3,6 @@
 enum CommandRegistry {
     /// The groups.
     static let groups: [CommandGroup] = [
-        .keys,
+        .keys
     ]
 }

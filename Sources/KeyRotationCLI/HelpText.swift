@@ -19,7 +19,9 @@ enum HelpText {
             Self.optionRows(GlobalOptions.specs) + [("    --version", "Show the version (before any group)")]
         )
         text += "\nEnvironment:\n"
-        var variables = CLIProvider.all.map { ($0.keyVariables, "\($0.displayName) keys (comma list, one, or numbered)") }
+        var variables = CLIProvider.all.map {
+            ($0.keyVariables, "\($0.displayName) keys (comma list, one, or numbered)")
+        }
         variables += [
             ("KEYROTATION_STORE", "Key-state database path (overridden by --store)"),
             ("XDG_DATA_HOME", "Default store: $XDG_DATA_HOME/keyrotation/state.sqlite (else ~/.local/share/…)"),

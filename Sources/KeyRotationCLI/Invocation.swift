@@ -80,7 +80,10 @@ struct Invocation: Sendable {
 
     /// A progress line on stderr: drawn in place on a terminal, one line per update with `--progress`, else off.
     func progress(label: String, total: Int?) -> ProgressLine {
-        let mode = ProgressLine.Mode.resolve(forced: self.arguments.flag("progress"), isTerminal: self.stderr.isTerminal)
+        let mode = ProgressLine.Mode.resolve(
+            forced: self.arguments.flag("progress"),
+            isTerminal: self.stderr.isTerminal
+        )
         return ProgressLine(sink: self.stderr, mode: mode, label: label, total: total)
     }
 

@@ -7,7 +7,8 @@ enum JSONOutput {
     /// - Parameter pretty: Indented (default) or on one line.
     static func encode(_ value: some Encodable, pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty
+        encoder.outputFormatting =
+            pretty
             ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             : [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)

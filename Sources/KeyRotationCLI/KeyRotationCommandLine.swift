@@ -38,7 +38,12 @@ struct KeyRotationCommandLine: Sendable {
         stdout: some OutputSink,
         stderr: some OutputSink
     ) async -> ExitCode {
-        await KeyRotationCommandLine().run(arguments: arguments, environment: environment, stdout: stdout, stderr: stderr)
+        await KeyRotationCommandLine().run(
+            arguments: arguments,
+            environment: environment,
+            stdout: stdout,
+            stderr: stderr
+        )
     }
 
     /// Runs `keyrotation` with `arguments` (without the program name) and returns its exit code.
@@ -101,7 +106,11 @@ struct KeyRotationCommandLine: Sendable {
             return Self.usageError("missing command before '\(Self.optionName(commandName))'", hint: group.name, stderr)
         }
         guard let command = group.command(named: commandName) else {
-            return Self.usageError(Self.unknown("command", commandName) + " in group \(group.name)", hint: group.name, stderr)
+            return Self.usageError(
+                Self.unknown("command", commandName) + " in group \(group.name)",
+                hint: group.name,
+                stderr
+            )
         }
 
         // Its options and arguments.
@@ -149,7 +158,11 @@ struct KeyRotationCommandLine: Sendable {
             return .success
         }
         guard topics.count == 2, let command = group.command(named: topics[1]) else {
-            return Self.usageError(Self.unknown("command", topics[1]) + " in group \(group.name)", hint: group.name, stderr)
+            return Self.usageError(
+                Self.unknown("command", topics[1]) + " in group \(group.name)",
+                hint: group.name,
+                stderr
+            )
         }
         stdout.write(HelpText.command(command, group: group))
         return .success

@@ -80,7 +80,13 @@ struct OptionSpec: Hashable, Sendable {
         range: ClosedRange<Int>? = nil,
         required: Bool = false
     ) -> OptionSpec {
-        OptionSpec(name, short: short, kind: .integer(placeholder: placeholder, range: range), help: help, required: required)
+        OptionSpec(
+            name,
+            short: short,
+            kind: .integer(placeholder: placeholder, range: range),
+            help: help,
+            required: required
+        )
     }
 
     /// An option whose value is one of `choices`.

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A file written atomically: text goes to a temporary file next to the destination, which ``commit()`` renames
 /// over it, so readers see the old file or the whole new one, never a part. ``discard()`` (or a failed command)
@@ -32,7 +33,9 @@ final class OutputFile: OutputSink {
         var template = Array("\(directory).\(name).tmp-XXXXXX".utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
-            throw CLIError.failed("cannot create a file in \(directory.isEmpty ? "." : directory): \(Self.reason(errno))")
+            throw CLIError.failed(
+                "cannot create a file in \(directory.isEmpty ? "." : directory): \(Self.reason(errno))"
+            )
         }
         _ = fchmod(descriptor, 0o644)
         self.path = path

@@ -10,7 +10,10 @@ import Testing
         ])
         #expect(full.storePath(override: "/flag.sqlite") == "/flag.sqlite")
         #expect(full.storePath() == "/var/kr.sqlite")
-        #expect(CLIEnvironment(variables: ["XDG_DATA_HOME": "/xdg/", "HOME": "/home/u"]).storePath() == "/xdg/keyrotation/state.sqlite")
+        #expect(
+            CLIEnvironment(variables: ["XDG_DATA_HOME": "/xdg/", "HOME": "/home/u"]).storePath()
+                == "/xdg/keyrotation/state.sqlite"
+        )
         #expect(
             CLIEnvironment(variables: ["XDG_DATA_HOME": "relative", "HOME": "/home/u"]).storePath()
                 == "/home/u/.local/share/keyrotation/state.sqlite"

@@ -69,7 +69,9 @@ import Testing
         let usage = try Self.run(["keys", "status", "--provider", "vt", "--bogus"], environment: environment)
         #expect(usage.status == 2)
         #expect(usage.stdout.isEmpty)
-        #expect(usage.stderr == "keyrotation: unknown option '--bogus'\nRun 'keyrotation keys status --help' for usage.\n")
+        #expect(
+            usage.stderr == "keyrotation: unknown option '--bogus'\nRun 'keyrotation keys status --help' for usage.\n"
+        )
 
         let bare = try Self.run([], environment: environment)
         #expect(bare.status == 2)

@@ -80,8 +80,14 @@ import Testing
     }
 
     @Test(arguments: [
-        UsageCase(arguments: ["bogus"], stderr: "keyrotation: unknown command group 'bogus'\nRun 'keyrotation --help' for usage.\n"),
-        UsageCase(arguments: ["Sk9Secret"], stderr: "keyrotation: unknown command group\nRun 'keyrotation --help' for usage.\n"),
+        UsageCase(
+            arguments: ["bogus"],
+            stderr: "keyrotation: unknown command group 'bogus'\nRun 'keyrotation --help' for usage.\n"
+        ),
+        UsageCase(
+            arguments: ["Sk9Secret"],
+            stderr: "keyrotation: unknown command group\nRun 'keyrotation --help' for usage.\n"
+        ),
         UsageCase(
             arguments: ["keys", "bogus"],
             stderr: "keyrotation: unknown command 'bogus' in group keys\nRun 'keyrotation keys --help' for usage.\n"
@@ -92,9 +98,13 @@ import Testing
         ),
         UsageCase(
             arguments: ["--bogus", "keys"],
-            stderr: "keyrotation: unknown option '--bogus' before the command group\nRun 'keyrotation --help' for usage.\n"
+            stderr:
+                "keyrotation: unknown option '--bogus' before the command group\nRun 'keyrotation --help' for usage.\n"
         ),
-        UsageCase(arguments: ["--json"], stderr: "keyrotation: missing command group\nRun 'keyrotation --help' for usage.\n"),
+        UsageCase(
+            arguments: ["--json"],
+            stderr: "keyrotation: missing command group\nRun 'keyrotation --help' for usage.\n"
+        ),
         UsageCase(arguments: ["test", "echo", "--bogus"], stderr: "keyrotation: unknown option '--bogus'\n" + hint),
         UsageCase(
             arguments: ["test", "echo", "--count"],

@@ -75,8 +75,14 @@ import Testing
         #expect(rated.stdout.contains("nodit-2  available     0          10               100  now\n"))
         #expect(!rated.allOutput.contains("noditSecret"))
 
-        let unlimited = await runCLI(["keys", "status", "--provider", "aptos"], environment: ["APTOS_API_KEY": "aptosSecret"])
-        #expect(unlimited.stdout == "KEY      STATE      USES  LIMITS      NEXT AVAILABLE\naptos-1  available     0  none known  now\n")
+        let unlimited = await runCLI(
+            ["keys", "status", "--provider", "aptos"],
+            environment: ["APTOS_API_KEY": "aptosSecret"]
+        )
+        #expect(
+            unlimited.stdout
+                == "KEY      STATE      USES  LIMITS      NEXT AVAILABLE\naptos-1  available     0  none known  now\n"
+        )
     }
 
     @Test func theStateStoreFactoryGetsTheResolvedPath() async {

@@ -21,7 +21,9 @@ import Testing
     }
 
     @Test func tableHonoursExplicitAlignmentAndPadsShortRows() {
-        var table = TextTable(columns: [TextTable.Column("ID", alignment: .right), TextTable.Column("N", alignment: .left)])
+        var table = TextTable(columns: [
+            TextTable.Column("ID", alignment: .right), TextTable.Column("N", alignment: .left),
+        ])
         table.append(["x"])
         table.append(["long-id", "12", "dropped"])
         #expect(table.render() == "     ID  N\n      x\nlong-id  12\n")
