@@ -11,6 +11,7 @@ final class RotatorEngine: Sendable {
     private let sleep: @Sendable (Timestamp) async throws -> Void
     private let state: Mutex<StateMachine>
     private let store: (any KeyStateStore)?
+    private let hasStore: Bool
     private let eventContinuation: AsyncStream<KeyEvent>.Continuation
 
     let events: AsyncStream<KeyEvent>
@@ -24,6 +25,7 @@ final class RotatorEngine: Sendable {
         self.now = now
         self.sleep = sleep
         self.store = configuration.stateStore
+        self.hasStore = configuration.stateStore != nil
         (self.events, self.eventContinuation) = AsyncStream.makeStream(
             of: KeyEvent.self,
             bufferingPolicy: .bufferingNewest(max(1, configuration.eventBufferSize))
@@ -68,7 +70,7 @@ final class RotatorEngine: Sendable {
         let decision = self.state.withLock { $0.tryAcquire(cost: cost, at: now, respectingQueue: true) }
         switch decision {
         case .grant(let grant):
-            if self.store == nil { return .lease(self.lease(grant)) }
+            if !self.hasStore { return .lease(self.lease(grant)) }
             return self.confirmWithStore(grant, cost: cost, now: now)
         case .notBefore(let eta): return .notBefore(eta)
         case .unavailable(let error): return .unavailable(error)
@@ -116,10 +118,10 @@ final class RotatorEngine: Sendable {
     @inline(__always)
     func lease(_ grant: KeyRotatorCore.Grant) -> Lease {
         if let probe = grant.probe {
-            self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .probing(probe), at: grant.at))
+            self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .probing(probe), at: grant.at))
         }
         return Lease(
-            key: grant.key,
+            material: grant.material,
             cost: grant.cost,
             acquiredAt: grant.at,
             isProbe: grant.probe != nil,
@@ -137,10 +139,11 @@ final class RotatorEngine: Sendable {
         for _ in 0...max(1, self.state.withLock { $0.entries.count }) {
             let admission: StoreAdmission
             do {
-                admission = try store.admit(fingerprint: grant.key.fingerprint, cost: cost, limits: grant.key.limits, at: now)
+                let limits = self.state.withLock { $0.limits(of: grant.material.id) }
+                admission = try store.admit(fingerprint: grant.material.fingerprint, cost: cost, limits: limits, at: now)
             } catch {
                 self.state.withLock { $0.refuse(grant, until: nil, at: now) }
-                self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .storeFailed("\(error)"), at: now))
+                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .storeFailed("\(error)"), at: now))
                 return .unavailable(
                     KeyRotatorError(.storeFailed, message: "the key-state store failed, so no key was used: \(error)")
                 )
@@ -148,7 +151,7 @@ final class RotatorEngine: Sendable {
             switch admission {
             case .admitted: return .lease(self.lease(grant))
             case .notBefore(let until):
-                self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .refusedByStore(until: until), at: now))
+                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .refusedByStore(until: until), at: now))
                 now = self.now()
                 let decision = self.state.withLock { machine -> KeyRotatorCore.Decision in
                     machine.refuse(grant, until: until, at: now)
@@ -283,8 +286,9 @@ extension RotatorEngine {
             return actions
         }
         self.perform(actions)
-        if case .notCounted = outcome, let store = self.store {
-            try? store.refund(fingerprint: lease.key.fingerprint, cost: lease.cost, limits: lease.key.limits, at: now)
+        if self.hasStore, case .notCounted = outcome, let store = self.store {
+            let limits = self.state.withLock { $0.limits(of: lease.keyID) }
+            try? store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: now)
         }
     }
 }
