@@ -35,9 +35,13 @@ where C.Duration == Duration {
         /// How long an entry lives when ``ResponseCache/set(_:for:ttl:)`` gives no time to live. Default 5 minutes.
         public var defaultTTL: Duration = .seconds(300)
         /// The most entries the cache holds; at least 1. Default 1,024.
-        public var maximumEntries: Int = 1_024
+        public var maximumEntries: Int = 1_024 {
+            willSet { precondition(newValue > 0, "maximumEntries must be at least 1") }
+        }
         /// The most bytes of payload the cache holds, as reported by the sizes given to it. Default 64 MiB.
-        public var maximumBytes: Int = 64 * 1_024 * 1_024
+        public var maximumBytes: Int = 64 * 1_024 * 1_024 {
+            willSet { precondition(newValue >= 0, "maximumBytes must not be negative") }
+        }
 
         /// Creates a configuration; every argument has the default its field documents.
         public init(
