@@ -74,17 +74,7 @@ final class RotatorEngine: Sendable {
                 switch machine.tryAcquire(cost: cost, at: now, respectingQueue: true) {
                 case .grant(let grant):
                     probe = grant.probe
-                    return .lease(
-                        Lease(
-                            material: grant.material,
-                            cost: grant.cost,
-                            acquiredAt: grant.at,
-                            isProbe: grant.probe != nil,
-                            slot: grant.slot,
-                            generation: grant.generation,
-                            reporter: self
-                        )
-                    )
+                    return .lease(self.makeLease(grant))
                 case .notBefore(let eta): return .notBefore(eta)
                 case .unavailable(let error): return .unavailable(error)
                 }
@@ -140,12 +130,17 @@ final class RotatorEngine: Sendable {
         }
     }
 
-    @inline(__always)
+    /// The lease for a grant, announcing a probe.
     func lease(_ grant: KeyRotatorCore.Grant) -> Lease {
         if let probe = grant.probe {
             self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .probing(probe), at: grant.at))
         }
-        return Lease(
+        return self.makeLease(grant)
+    }
+
+    @inline(__always)
+    private func makeLease(_ grant: KeyRotatorCore.Grant) -> Lease {
+        Lease(
             material: grant.material,
             cost: grant.cost,
             acquiredAt: grant.at,
