@@ -25,6 +25,8 @@ struct KeyEntry: Sendable {
     var currentWeight = 0
     /// The spacing learned from 429s the limits did not predict, in nanoseconds (0: none).
     var learnedSpacing: Int64 = 0
+    /// Successes since the learned pace last grew.
+    var successesSincePaceChange = 0
     /// EWMA of the interval between two leases of this key, in nanoseconds.
     var intervalEWMA: Double = 0
 
@@ -90,16 +92,23 @@ struct KeyEntry: Sendable {
         self.lastUse = now
     }
 
-    /// A 429 the limits did not predict: pace the key at 1.1 × the spacing it was used at (at least 1 ms).
+    /// A 429 the limits did not predict: slow the key's pace. While searching (fewer than 32 successes since the
+    /// last such 429) the spacing doubles; once it has held for a while it grows by 10 %, so a key that probes
+    /// past the provider's rate only steps back a little. The first time it starts from the spacing the key was
+    /// being used at (at least 1 ms).
     mutating func learnPace() {
-        let observed = Int64(self.intervalEWMA)
-        self.learnedSpacing = max(1_000_000, max(self.learnedSpacing, observed) + max(self.learnedSpacing, observed) / 10)
+        let base = self.learnedSpacing > 0 ? self.learnedSpacing : max(1_000_000, Int64(self.intervalEWMA))
+        self.learnedSpacing = self.successesSincePaceChange < 32 ? base * 2 : base + base / 10
+        self.successesSincePaceChange = 0
     }
 
     /// A success relaxes the learned pace by 1/512, so a key probes back up to the provider's real rate.
     @inline(__always)
     mutating func relaxPace() {
-        if self.learnedSpacing > 0 { self.learnedSpacing -= self.learnedSpacing >> 9 }
+        if self.learnedSpacing > 0 {
+            self.learnedSpacing -= self.learnedSpacing >> 9
+            self.successesSincePaceChange &+= 1
+        }
     }
 
     mutating func recordFailure(at now: Timestamp) {
