@@ -127,7 +127,7 @@ extension KeyRotatorCore {
                 self.entries[slot].health.beginProbe(reason, at: now)
             }
             if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.record(cost: cost, at: now) }
-            self.entries[slot].lastUse = now
+            self.entries[slot].noteLease(at: now)
             self.entries[slot].lastUseSequence = self.acquires + 1
             self.entries[slot].uses += 1
             self.entries[slot].inFlight += 1
@@ -205,10 +205,14 @@ extension KeyRotatorCore {
                 let sample = Double(max(latency.nanoseconds, 1))
                 let ewma = self.entries[slot].latencyEWMA
                 self.entries[slot].latencyEWMA = ewma == 0 ? sample : ewma * 0.7 + sample * 0.3
+                self.entries[slot].relaxPace()
             case .rateLimited:
                 self.rateLimited += 1
                 self.entries[slot].rateLimitedCount += 1
                 self.entries[slot].recordFailure(at: now)
+                if self.policy.learnsPacing && self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) == nil {
+                    self.entries[slot].learnPace()
+                }
             case .transientFailure:
                 self.entries[slot].failureCount += 1
                 self.entries[slot].recordFailure(at: now)
@@ -411,7 +415,8 @@ extension KeyRotatorCore {
                     failures: entry.failureCount,
                     remaining: Array(zip(entry.limiter.limits, remaining)).map { (limit: $0.0, remaining: $0.1) },
                     nextAvailable: ready > now ? ready : nil,
-                    latency: entry.latencyEWMA > 0 ? .nanoseconds(Int64(entry.latencyEWMA)) : nil
+                    latency: entry.latencyEWMA > 0 ? .nanoseconds(Int64(entry.latencyEWMA)) : nil,
+                    learnedSpacing: entry.learnedSpacing > 0 ? .nanoseconds(entry.learnedSpacing) : nil
                 )
             }
             return PoolStatistics(

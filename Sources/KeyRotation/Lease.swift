@@ -11,14 +11,26 @@ public struct Lease: Sendable {
     public let acquiredAt: Timestamp
     /// Whether this is the single probe of a quarantined key or a half-open circuit.
     public let isProbe: Bool
-    let slot: Int
-    let generation: UInt64
-    let reporter: any LeaseReporter
+    @usableFromInline let slot: Int
+    @usableFromInline let generation: UInt64
+    @usableFromInline let reporter: RotatorEngine
+
+    @usableFromInline
+    init(key: APIKey, cost: Int, acquiredAt: Timestamp, isProbe: Bool, slot: Int, generation: UInt64, reporter: RotatorEngine) {
+        self.key = key
+        self.cost = cost
+        self.acquiredAt = acquiredAt
+        self.isProbe = isProbe
+        self.slot = slot
+        self.generation = generation
+        self.reporter = reporter
+    }
 
     /// The key's public id.
     public var keyID: KeyID { self.key.id }
 
     /// Tells the rotator how the request went: updates the key's health, limits and latency.
+    @inlinable
     public func report(_ outcome: Outcome) { self.reporter.report(self, outcome) }
 }
 
@@ -26,7 +38,3 @@ extension Lease: CustomStringConvertible {
     public var description: String { "Lease(\(self.key.id), cost: \(self.cost)\(self.isProbe ? ", probe" : ""))" }
 }
 
-/// The rotator side of a lease.
-protocol LeaseReporter: AnyObject, Sendable {
-    func report(_ lease: Lease, _ outcome: Outcome)
-}
