@@ -28,8 +28,10 @@ extension VirusTotalClient {
         public var memoryCacheEntries: Int = 1024
         /// How long a lookup may wait for a key and retry when its options set no wait. Default 120 s.
         public var lookupTimeout: Duration = .seconds(120)
-        /// Attempts per lookup that may end in a transient failure, the first included. Default 4.
-        public var maximumAttempts: Int = 4
+        /// Attempts per lookup that may end in a transient failure (5xx, reset, timeout), the first included.
+        /// Default 2: one automatic retry, after a backoff and on another key when there is one. More would let one
+        /// bad indicator trip a key's circuit breaker (5 consecutive failures) and stall a batch.
+        public var maximumAttempts: Int = 2
         /// Timeouts, size cap and hosts of the HTTP transport (the base URL's host is added). Default: 5 s to the
         /// response head, 30 s in all, 1 MiB bodies.
         public var transportPolicy: TransportPolicy = TransportPolicy()

@@ -5,9 +5,9 @@ extension VirusTotalClient {
     /// Looks up many indicators with bounded parallelism.
     ///
     /// Inputs are parsed first (invalid ones fail at once, before any network); duplicates (same
-    /// ``IOC/cacheKey``, so `Example.COM` and `example.com` too) are looked up once; a lookup that fails with a
-    /// transient fault is retried once. Keys' limits still pace everything: more parallelism never means more
-    /// than the pool allows.
+    /// ``IOC/cacheKey``, so `Example.COM` and `example.com` too) are looked up once; a transient fault (5xx, reset,
+    /// timeout) is retried once, on another key when there is one (``Configuration-swift.struct/maximumAttempts``).
+    /// Keys' limits still pace everything: more parallelism never means more than the pool allows.
     ///
     /// - Parameters:
     ///   - inputs: Indicators as typed, one per element.
@@ -73,11 +73,7 @@ extension VirusTotalClient {
                         let error = VirusTotalError(.cancelled, "the batch was cancelled before \(ioc) was looked up")
                         return (at, LookupResult(input: input, ioc: ioc, status: .failed(error)))
                     }
-                    var result = await self.lookup(ioc, input: input, options: options)
-                    if let error = result.error, error.isTransient, !Task.isCancelled {
-                        result = await self.lookup(ioc, input: input, options: options)
-                    }
-                    return (at, result)
+                    return (at, await self.lookup(ioc, input: input, options: options))
                 }
             }
             for _ in 0..<width { startNext() }
