@@ -212,7 +212,9 @@ struct VirusTotalReportsCommand: CLICommand {
             let client = try invocation.virusTotalClient()
             let type = invocation.arguments.value("type").map { VirusTotalReport.ObjectType(rawValue: $0) }
             let results: [LookupResult]
-            do { results = try client.storedReports(type: type, limit: invocation.arguments.integer("limit") ?? 50) } catch {
+            do {
+                results = try client.storedReports(type: type, limit: invocation.arguments.integer("limit") ?? 50)
+            } catch {
                 throw CLIError.failed("\(error)")
             }
             return try await invocation.withOutput { sink in

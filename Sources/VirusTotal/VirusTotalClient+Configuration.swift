@@ -53,7 +53,8 @@ extension VirusTotalClient {
             environment: [String: String] = ProcessInfo.processInfo.environment
         ) throws(VirusTotalError) -> URL {
             guard let text = environment["VIRUSTOTAL_BASE_URL"], !text.isEmpty else { return Self.defaultBaseURL }
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                scheme == "https" || scheme == "http",
                 url.host?.isEmpty == false
             else {
                 throw VirusTotalError(

@@ -24,7 +24,13 @@ extension VirusTotalClient {
             ),
             let answer = self.answer(ioc, payload: stored.payload, fetchedAt: stored.fetchedAt, keyID: stored.keyID)
         else { return nil }
-        self.remember(ioc, payload: stored.payload, isNotFound: answer.status == .notFound, at: stored.fetchedAt, keyID: stored.keyID)
+        self.remember(
+            ioc,
+            payload: stored.payload,
+            isNotFound: answer.status == .notFound,
+            at: stored.fetchedAt,
+            keyID: stored.keyID
+        )
         return answer
     }
 
@@ -83,7 +89,11 @@ extension VirusTotalClient {
             if failure.code == .allKeysLimited, options.queuesWhenLimited || queueItem != nil,
                 self.configuration.storage != nil
             {
-                return self.enqueue(ioc, eta: failure.eta ?? self.rotator.now().advanced(by: .seconds(60)), queueItem: queueItem)
+                return self.enqueue(
+                    ioc,
+                    eta: failure.eta ?? self.rotator.now().advanced(by: .seconds(60)),
+                    queueItem: queueItem
+                )
             }
             return self.failed(ioc, failure)
         } catch {
@@ -116,7 +126,9 @@ extension VirusTotalClient {
             var payload = body
             if VirusTotalClassifier.classify(HTTPResponse(status: 404, body: body)).providerCode != "NotFoundError" {
                 let object: [String: [String: String]] = [
-                    "error": ["code": "NotFoundError", "message": "\(ioc.kind.objectType) \"\(ioc.identifier)\" not found"]
+                    "error": [
+                        "code": "NotFoundError", "message": "\(ioc.kind.objectType) \"\(ioc.identifier)\" not found",
+                    ]
                 ]
                 payload = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             }
@@ -192,7 +204,12 @@ extension VirusTotalClient {
             if let queueItem {
                 try storage.requests.reschedule(id: queueItem, eta: eta)
             } else {
-                try storage.requests.enqueue(kind: Self.queueKind, payload: ioc.cacheKey, eta: eta, at: self.rotator.now())
+                try storage.requests.enqueue(
+                    kind: Self.queueKind,
+                    payload: ioc.cacheKey,
+                    eta: eta,
+                    at: self.rotator.now()
+                )
             }
         } catch {
             return self.failed(ioc, VirusTotalError(.storage, "the lookup could not be queued: \(error)", eta: eta))

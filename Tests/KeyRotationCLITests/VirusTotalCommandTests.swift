@@ -66,7 +66,10 @@ final class FakeVirusTotal {
 @Suite(.serialized) struct VirusTotalCommandTests {
     @Test func lookupPrintsASummaryAndServesTheRepeatFromTheStore() async throws {
         let fake = try FakeVirusTotal()
-        let first = await runCLI(["vt", "lookup", "Good.Example", "--key-rate", "100/min"], environment: fake.environment())
+        let first = await runCLI(
+            ["vt", "lookup", "Good.Example", "--key-rate", "100/min"],
+            environment: fake.environment()
+        )
         #expect(first.code == .success)
         #expect(first.stdout.contains("good.example (domain)"))
         #expect(first.stdout.contains("verdict:"))
@@ -105,7 +108,9 @@ final class FakeVirusTotal {
         #expect(run.stderr.contains("9/9 enriched"))
         let records = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
         #expect(records.count == 9)
-        func status(_ input: String) -> String? { records.first { $0["input"] as? String == input }?["status"] as? String }
+        func status(_ input: String) -> String? {
+            records.first { $0["input"] as? String == input }?["status"] as? String
+        }
         func code(_ input: String) -> String? {
             (records.first { $0["input"] as? String == input }?["error"] as? [String: Any])?["code"] as? String
         }
@@ -162,7 +167,10 @@ final class FakeVirusTotal {
         #expect(refused.code == .noUsableKey)
         #expect(!refused.allOutput.contains(FakeVirusTotal.refusedSecret))
 
-        let partly = await runCLI(["vt", "lookup", "a.example", "hxxp://bad[.]example"], environment: fake.environment())
+        let partly = await runCLI(
+            ["vt", "lookup", "a.example", "hxxp://bad[.]example"],
+            environment: fake.environment()
+        )
         #expect(partly.code == .someFailed)
 
         let help = await runCLI(["vt", "enrich", "--help"], environment: fake.environment())
@@ -181,7 +189,10 @@ final class FakeVirusTotal {
 
     @Test func theBinaryExitsWithTheDocumentedCodes() throws {
         let fake = try FakeVirusTotal()
-        let ok = try ExecutableTests.run(["vt", "lookup", "a.example", "--key-rate", "100/min"], environment: fake.environment())
+        let ok = try ExecutableTests.run(
+            ["vt", "lookup", "a.example", "--key-rate", "100/min"],
+            environment: fake.environment()
+        )
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("a.example (domain)"))
         let failed = try ExecutableTests.run(["vt", "lookup", "huge.example"], environment: fake.environment())

@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
 import KeyRotation
 import KeyRotationHTTP
 import KeyRotationStore
 import KeyRotationTesting
+import Synchronization
 import Testing
 import VirusTotal
 
@@ -127,7 +127,10 @@ struct SimulatedPool {
     @Test func duplicatesInMixedCaseCostOneCallEachAndASecondRunCostsNone() async throws {
         let directory = try TemporaryDirectory()
         let storage = try KeyRotationStorage(path: directory.path())
-        let pool = try SimulatedPool(keys: [("a", Self.twentyPerMinute), ("b", Self.twentyPerMinute)], storage: storage)
+        let pool = try SimulatedPool(
+            keys: [("a", Self.twentyPerMinute), ("b", Self.twentyPerMinute)],
+            storage: storage
+        )
         let spellings: [(Int) -> String] = [
             { "example\($0).com" }, { "EXAMPLE\($0).COM" }, { "Example\($0).Com." }, { " example\($0).com " },
             { "eXample\($0).com" },
