@@ -72,6 +72,14 @@ struct KeyEntry: Sendable {
         return self.failureScore * pow(2, -elapsed)
     }
 
+    /// Feeds a successful request's latency into the EWMA (zero latencies, as in benchmarks, are skipped).
+    @inline(__always)
+    mutating func recordLatency(_ latency: Duration) {
+        guard latency > .zero else { return }
+        let sample = Double(max(latency.nanoseconds, 1))
+        self.latencyEWMA = self.latencyEWMA == 0 ? sample : self.latencyEWMA * 0.7 + sample * 0.3
+    }
+
     /// Notes a lease at `now` for the interval EWMA.
     @inline(__always)
     mutating func noteLease(at now: Timestamp) {

@@ -11,6 +11,7 @@ final class RotatorEngine: Sendable {
     private let sleep: @Sendable (Timestamp) async throws -> Void
     private let state: Mutex<StateMachine>
     private let store: (any KeyStateStore)?
+    private let hasStore: Bool
     private let eventContinuation: AsyncStream<KeyEvent>.Continuation
 
     let events: AsyncStream<KeyEvent>
@@ -24,6 +25,7 @@ final class RotatorEngine: Sendable {
         self.now = now
         self.sleep = sleep
         self.store = configuration.stateStore
+        self.hasStore = configuration.stateStore != nil
         (self.events, self.eventContinuation) = AsyncStream.makeStream(
             of: KeyEvent.self,
             bufferingPolicy: .bufferingNewest(max(1, configuration.eventBufferSize))
@@ -65,11 +67,36 @@ final class RotatorEngine: Sendable {
     @usableFromInline
     func tryAcquire(cost: Int) -> Answer {
         let now = self.now()
+        if !self.hasStore {
+            // Build the lease inside the lock (a plain value, no I/O): one enum on the way out instead of three.
+            var probe: KeyHealth.ProbeReason?
+            let answer = self.state.withLock { machine -> Answer in
+                switch machine.tryAcquire(cost: cost, at: now, respectingQueue: true) {
+                case .grant(let grant):
+                    probe = grant.probe
+                    return .lease(
+                        Lease(
+                            material: grant.material,
+                            cost: grant.cost,
+                            acquiredAt: grant.at,
+                            isProbe: grant.probe != nil,
+                            slot: grant.slot,
+                            generation: grant.generation,
+                            reporter: self
+                        )
+                    )
+                case .notBefore(let eta): return .notBefore(eta)
+                case .unavailable(let error): return .unavailable(error)
+                }
+            }
+            if let probe, case .lease(let lease) = answer {
+                self.eventContinuation.yield(KeyEvent(keyID: lease.keyID, kind: .probing(probe), at: now))
+            }
+            return answer
+        }
         let decision = self.state.withLock { $0.tryAcquire(cost: cost, at: now, respectingQueue: true) }
         switch decision {
-        case .grant(let grant):
-            if self.store == nil { return .lease(self.lease(grant)) }
-            return self.confirmWithStore(grant, cost: cost, now: now)
+        case .grant(let grant): return self.confirmWithStore(grant, cost: cost, now: now)
         case .notBefore(let eta): return .notBefore(eta)
         case .unavailable(let error): return .unavailable(error)
         }
@@ -116,10 +143,10 @@ final class RotatorEngine: Sendable {
     @inline(__always)
     func lease(_ grant: KeyRotatorCore.Grant) -> Lease {
         if let probe = grant.probe {
-            self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .probing(probe), at: grant.at))
+            self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .probing(probe), at: grant.at))
         }
         return Lease(
-            key: grant.key,
+            material: grant.material,
             cost: grant.cost,
             acquiredAt: grant.at,
             isProbe: grant.probe != nil,
@@ -137,10 +164,11 @@ final class RotatorEngine: Sendable {
         for _ in 0...max(1, self.state.withLock { $0.entries.count }) {
             let admission: StoreAdmission
             do {
-                admission = try store.admit(fingerprint: grant.key.fingerprint, cost: cost, limits: grant.key.limits, at: now)
+                let limits = self.state.withLock { $0.limits(of: grant.material.id) }
+                admission = try store.admit(fingerprint: grant.material.fingerprint, cost: cost, limits: limits, at: now)
             } catch {
                 self.state.withLock { $0.refuse(grant, until: nil, at: now) }
-                self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .storeFailed("\(error)"), at: now))
+                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .storeFailed("\(error)"), at: now))
                 return .unavailable(
                     KeyRotatorError(.storeFailed, message: "the key-state store failed, so no key was used: \(error)")
                 )
@@ -148,7 +176,7 @@ final class RotatorEngine: Sendable {
             switch admission {
             case .admitted: return .lease(self.lease(grant))
             case .notBefore(let until):
-                self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .refusedByStore(until: until), at: now))
+                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .refusedByStore(until: until), at: now))
                 now = self.now()
                 let decision = self.state.withLock { machine -> KeyRotatorCore.Decision in
                     machine.refuse(grant, until: until, at: now)
@@ -276,15 +304,17 @@ extension RotatorEngine {
     @usableFromInline
     func report(_ lease: Lease, _ outcome: Outcome) {
         let now = self.now()
-        let actions = self.state.withLock { machine -> KeyRotatorCore.Actions in
+        let actions = self.state.withLock { machine -> KeyRotatorCore.Actions? in
+            if machine.waiters.isEmpty && machine.reportQuietly(lease, outcome, at: now) { return nil }
             var actions = KeyRotatorCore.Actions()
             machine.report(lease, outcome, at: now, actions: &actions)
             if !machine.waiters.isEmpty { machine.pump(at: now, actions: &actions) }
             return actions
         }
-        self.perform(actions)
-        if case .notCounted = outcome, let store = self.store {
-            try? store.refund(fingerprint: lease.key.fingerprint, cost: lease.cost, limits: lease.key.limits, at: now)
+        if let actions { self.perform(actions) }
+        if self.hasStore, case .notCounted = outcome, let store = self.store {
+            let limits = self.state.withLock { $0.limits(of: lease.keyID) }
+            try? store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: now)
         }
     }
 }
