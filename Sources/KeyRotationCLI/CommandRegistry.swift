@@ -3,6 +3,7 @@
 enum CommandRegistry {
     /// The groups.
     static let groups: [CommandGroup] = [
-        .keys
+        .keys,
+        .vt,
     ]
 }

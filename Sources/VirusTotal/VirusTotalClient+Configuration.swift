@@ -1,0 +1,68 @@
+public import Foundation
+public import KeyRotation
+public import KeyRotationHTTP
+public import KeyRotationStore
+
+extension VirusTotalClient {
+    /// How a client behaves; every field has a default, so `Configuration()` is the free tier without a store.
+    public struct Configuration: Sendable {
+        /// The public API's base URL.
+        public static var defaultBaseURL: URL { URL(string: "https://www.virustotal.com/api/v3")! }
+
+        /// Where the API lives. Default `https://www.virustotal.com/api/v3`; plain `http` only to a loopback host.
+        public var baseURL: URL = Self.defaultBaseURL
+        /// Limits given to every key that has none of its own. Default the public tier: at most 4 calls in any
+        /// 60 s and 500 per UTC day.
+        public var perKeyLimits: [RateLimit] = [.perMinute(4), .perDay(500)]
+        /// How keys are picked. Default ``SelectionStrategy/mostRemainingQuota``.
+        public var strategy: SelectionStrategy = .mostRemainingQuota
+        /// Cooldowns and quarantine of keys. Default ``HealthPolicy/default``.
+        public var health: HealthPolicy = .default
+        /// The persistent store: reports, the request queue, and key usage shared by every process using the same
+        /// file (so 500/day holds across runs). Default `nil`: in-memory only, and nothing can be queued.
+        public var storage: KeyRotationStorage? = nil
+        /// How long an answer (report or not found) is served from the store or memory. Default 45 minutes;
+        /// zero keeps answers forever.
+        public var reportTTL: Duration = .seconds(45 * 60)
+        /// Answers kept in memory (least recently used go first). Default 1,024; 0 turns the memory cache off.
+        public var memoryCacheEntries: Int = 1024
+        /// How long a lookup may wait for a key and retry when its options set no wait. Default 120 s.
+        public var lookupTimeout: Duration = .seconds(120)
+        /// Attempts per lookup that may end in a transient failure (5xx, reset, timeout), the first included.
+        /// Default 2: one automatic retry, after a backoff and on another key when there is one. More would let one
+        /// bad indicator trip a key's circuit breaker (5 consecutive failures) and stall a batch.
+        public var maximumAttempts: Int = 2
+        /// Timeouts, size cap and hosts of the HTTP transport (the base URL's host is added). Default: 5 s to the
+        /// response head, 30 s in all, 1 MiB bodies.
+        public var transportPolicy: TransportPolicy = TransportPolicy()
+        /// The seed of the pool's and the backoff's randomness. Default random.
+        public var seed: UInt64 = .random(in: .min ... .max)
+
+        /// The defaults: the public tier's limits, no store.
+        public init() {}
+
+        /// The public API's quota: 4 lookups a minute and 500 a day per key, no store.
+        public static var freeTier: Self { Self() }
+
+        /// The base URL from `VIRUSTOTAL_BASE_URL`, or ``defaultBaseURL`` when it is unset or empty.
+        ///
+        /// - Parameter environment: The variables to read; default the process's.
+        /// - Throws: ``VirusTotalError`` with ``VirusTotalError/Code/transport`` when the value is not an absolute
+        ///   `http(s)` URL.
+        public static func baseURL(
+            environment: [String: String] = ProcessInfo.processInfo.environment
+        ) throws(VirusTotalError) -> URL {
+            guard let text = environment["VIRUSTOTAL_BASE_URL"], !text.isEmpty else { return Self.defaultBaseURL }
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                scheme == "https" || scheme == "http",
+                url.host?.isEmpty == false
+            else {
+                throw VirusTotalError(
+                    .transport,
+                    "VIRUSTOTAL_BASE_URL is not an absolute http(s) URL: set it like https://www.virustotal.com/api/v3"
+                )
+            }
+            return url
+        }
+    }
+}

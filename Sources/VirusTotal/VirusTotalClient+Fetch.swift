@@ -1,0 +1,225 @@
+import Foundation
+import KeyRotation
+import KeyRotationHTTP
+import KeyRotationStore
+import Synchronization
+
+extension VirusTotalClient {
+    /// The store's `type` of an indicator's answers: VirusTotal's object type (`file`, `domain`, `ip_address`,
+    /// `url`). The store's `id` is the indicator's ``IOC/cacheKey``, so a second run finds it.
+    static func storedType(of ioc: IOC) -> String { ioc.kind.objectType.rawValue }
+
+    /// A fresh answer from memory or the store, or `nil`.
+    func cachedAnswer(for ioc: IOC) -> LookupResult? {
+        let now = self.rotator.now()
+        if let entry = self.memory.entry(for: ioc.cacheKey, at: now) {
+            return self.answer(ioc, payload: entry.payload, fetchedAt: entry.fetchedAt, keyID: entry.keyID)
+        }
+        guard let storage = self.configuration.storage,
+            let stored = try? storage.reports.fresh(
+                id: ioc.cacheKey,
+                type: Self.storedType(of: ioc),
+                ttl: self.configuration.reportTTL,
+                at: now
+            ),
+            let answer = self.answer(ioc, payload: stored.payload, fetchedAt: stored.fetchedAt, keyID: stored.keyID)
+        else { return nil }
+        self.remember(
+            ioc,
+            payload: stored.payload,
+            isNotFound: answer.status == .notFound,
+            at: stored.fetchedAt,
+            keyID: stored.keyID
+        )
+        return answer
+    }
+
+    /// Reads a stored body: a report (served from cache) or VirusTotal's `NotFoundError` (not found).
+    func answer(_ ioc: IOC, payload: Data, fetchedAt: Timestamp, keyID: KeyID?) -> LookupResult? {
+        if let report = try? VirusTotalReport(json: payload, expecting: ioc.kind.objectType) {
+            return LookupResult(
+                input: ioc.value,
+                ioc: ioc,
+                status: .servedFromCache,
+                report: report,
+                fetchedAt: fetchedAt,
+                keyID: keyID
+            )
+        }
+        guard VirusTotalClassifier.classify(HTTPResponse(status: 404, body: payload)).providerCode == "NotFoundError"
+        else { return nil }
+        return LookupResult(input: ioc.value, ioc: ioc, status: .notFound, fetchedAt: fetchedAt, keyID: keyID)
+    }
+
+    private func remember(_ ioc: IOC, payload: Data, isNotFound: Bool, at fetchedAt: Timestamp, keyID: KeyID?) {
+        let ttl = self.configuration.reportTTL
+        self.memory.store(
+            LookupMemory.Entry(
+                payload: payload,
+                isNotFound: isNotFound,
+                fetchedAt: fetchedAt,
+                keyID: keyID,
+                expiresAt: ttl == .zero ? nil : fetchedAt.advanced(by: ttl),
+                lastUse: 0
+            ),
+            for: ioc.cacheKey
+        )
+    }
+
+    /// Asks VirusTotal (or, inside a flight that started after another one finished, the cache again).
+    ///
+    /// - Parameter queueItem: The queue item this lookup drains: its answer is stored and the item removed in one
+    ///   transaction.
+    func fetch(_ ioc: IOC, options: LookupOptions, queueItem: Int64?) async -> LookupResult {
+        if queueItem == nil, !options.forceRefresh, let cached = self.cachedAnswer(for: ioc) {
+            self.memory.counters.withLock { $0.cacheHits += 1 }
+            return cached
+        }
+        let start = self.clock.now
+        let wait = options.maximumWait ?? self.configuration.lookupTimeout
+        if options.queuesWhenLimited, let eta = self.rotator.eta(), start.duration(to: eta) > wait {
+            return self.enqueue(ioc, eta: self.rotator.timestamp(eta), queueItem: queueItem)
+        }
+        let deadline = start.advanced(by: options.queuesWhenLimited ? self.configuration.lookupTimeout : wait)
+        let sent: RotatingClient<C>.Result
+        do {
+            sent = try await self.client.send(self.client.profile.request(.get, ioc.apiPath), deadline: deadline)
+        } catch let error as RotatingClientError {
+            let failure = VirusTotalError(error)
+            if failure.code == .allKeysLimited, options.queuesWhenLimited || queueItem != nil,
+                self.configuration.storage != nil
+            {
+                return self.enqueue(
+                    ioc,
+                    eta: failure.eta ?? self.rotator.now().advanced(by: .seconds(60)),
+                    queueItem: queueItem
+                )
+            }
+            return self.failed(ioc, failure)
+        } catch {
+            return self.failed(ioc, VirusTotalError(.cancelled, "the lookup of \(ioc) was cancelled"))
+        }
+        let fetchedAt = self.rotator.now()
+        let keyID = sent.keyID
+        let body = sent.response.body
+        switch sent.classification.kind {
+        case .success:
+            let report: VirusTotalReport
+            do { report = try VirusTotalReport(json: body, expecting: ioc.kind.objectType) } catch {
+                return self.failed(
+                    ioc,
+                    VirusTotalError(.malformedResponse, error.message, keyID: keyID, status: sent.response.status)
+                )
+            }
+            self.persist(ioc, payload: body, isNotFound: false, at: fetchedAt, keyID: keyID, queueItem: queueItem)
+            self.memory.counters.withLock { $0.upstream += 1 }
+            return LookupResult(
+                input: ioc.value,
+                ioc: ioc,
+                status: .servedLive,
+                report: report,
+                fetchedAt: fetchedAt,
+                keyID: keyID,
+                remainingQuota: self.remainingQuota(of: keyID)
+            )
+        case .notFound:
+            var payload = body
+            if VirusTotalClassifier.classify(HTTPResponse(status: 404, body: body)).providerCode != "NotFoundError" {
+                let object: [String: [String: String]] = [
+                    "error": [
+                        "code": "NotFoundError", "message": "\(ioc.kind.objectType) \"\(ioc.identifier)\" not found",
+                    ]
+                ]
+                payload = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            }
+            self.persist(ioc, payload: payload, isNotFound: true, at: fetchedAt, keyID: keyID, queueItem: queueItem)
+            self.memory.counters.withLock { $0.upstream += 1 }
+            return LookupResult(
+                input: ioc.value,
+                ioc: ioc,
+                status: .notFound,
+                fetchedAt: fetchedAt,
+                keyID: keyID,
+                remainingQuota: self.remainingQuota(of: keyID)
+            )
+        default:
+            let said = sent.classification.message.map { ": \($0)" } ?? ""
+            return self.failed(
+                ioc,
+                VirusTotalError(
+                    .upstream,
+                    "VirusTotal refused the lookup with status \(sent.response.status)\(said); check the indicator "
+                        + "and the base URL",
+                    keyID: keyID,
+                    status: sent.response.status,
+                    providerCode: sent.classification.providerCode
+                )
+            )
+        }
+    }
+
+    private func failed(_ ioc: IOC, _ error: VirusTotalError) -> LookupResult {
+        self.memory.counters.withLock { $0.failures += 1 }
+        return LookupResult(input: ioc.value, ioc: ioc, status: .failed(error), keyID: error.keyID)
+    }
+
+    private func persist(
+        _ ioc: IOC,
+        payload: Data,
+        isNotFound: Bool,
+        at fetchedAt: Timestamp,
+        keyID: KeyID?,
+        queueItem: Int64?
+    ) {
+        self.remember(ioc, payload: payload, isNotFound: isNotFound, at: fetchedAt, keyID: keyID)
+        guard let storage = self.configuration.storage else { return }
+        let report = StoredReport(
+            id: ioc.cacheKey,
+            type: Self.storedType(of: ioc),
+            payload: payload,
+            fetchedAt: fetchedAt,
+            keyID: keyID
+        )
+        // A failed write costs a later lookup one request; the answer in hand is still good.
+        if let queueItem {
+            _ = try? storage.requests.complete(id: queueItem, storing: report)
+        } else {
+            try? storage.reports.upsert(report)
+        }
+    }
+
+    /// Puts the lookup in the persistent queue (or moves its ETA when it is already queued).
+    private func enqueue(_ ioc: IOC, eta: Timestamp, queueItem: Int64?) -> LookupResult {
+        guard let storage = self.configuration.storage else {
+            return self.failed(
+                ioc,
+                VirusTotalError(
+                    .allKeysLimited,
+                    "every key is limited and there is no store to queue the lookup in: wait, or configure a store",
+                    eta: eta
+                )
+            )
+        }
+        do {
+            if let queueItem {
+                try storage.requests.reschedule(id: queueItem, eta: eta)
+            } else {
+                try storage.requests.enqueue(
+                    kind: Self.queueKind,
+                    payload: ioc.cacheKey,
+                    eta: eta,
+                    at: self.rotator.now()
+                )
+            }
+        } catch {
+            return self.failed(ioc, VirusTotalError(.storage, "the lookup could not be queued: \(error)", eta: eta))
+        }
+        return LookupResult(input: ioc.value, ioc: ioc, status: .queued(eta: eta))
+    }
+
+    /// The tightest remaining quota of a key now.
+    func remainingQuota(of keyID: KeyID?) -> Int? {
+        guard let keyID else { return nil }
+        return self.rotator.statistics().keys.first { $0.id == keyID }?.remaining.compactMap(\.remaining).min()
+    }
+}

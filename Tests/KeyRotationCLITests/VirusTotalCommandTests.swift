@@ -1,0 +1,207 @@
+import Foundation
+import KeyRotationHTTP
+import KeyRotationTesting
+import Testing
+
+@testable import KeyRotationCLI
+
+/// A fake VirusTotal on 127.0.0.1: known domains answer the fixture, some answer with hostile replies.
+final class FakeVirusTotal {
+    static let secret = "vtSecretKeyValue0123456789abcdef"
+    static let refusedSecret = "vtRefusedKeyValue0123456789abcdef"
+
+    let server: LoopbackServer
+    let directory: URL
+
+    init() throws {
+        let domain = try Fixture.data("vt_domain")
+        let wrongCredentials = try Fixture.data("vt_error_wrongcreds")
+        let notFound = try Fixture.data("vt_error_notfound")
+        self.server = LoopbackServer { request in
+            if request.headers["x-apikey"] == Self.refusedSecret {
+                return .response(status: 401, headers: ["Content-Type": "application/json"], body: wrongCredentials)
+            }
+            let name = request.path.split(separator: "/").last.map(String.init) ?? ""
+            switch name {
+            case "huge.example": return .hugeBody(bytes: 4 * 1024 * 1024)
+            case "redirect.example": return .redirect(location: "http://127.0.0.1:9/elsewhere")
+            case "malformed.example": return .text("{\"data\": {\"id\": \"malformed.example\", \"type\": ")
+            case "reset.example": return .reset
+            case "unknown.example": return .response(status: 404, headers: [:], body: notFound)
+            default: return .response(status: 200, headers: ["Content-Type": "application/json"], body: domain)
+            }
+        }
+        try self.server.start()
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-vt-\(UUID())")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        self.server.stop()
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+
+    /// The environment of a run against this server, with its own store.
+    func environment(secret: String = FakeVirusTotal.secret) -> [String: String] {
+        [
+            "VT_API_KEYS": secret,
+            "VIRUSTOTAL_BASE_URL": "http://127.0.0.1:\(self.server.port)/api/v3",
+            "KEYROTATION_STORE": self.directory.appendingPathComponent("state.sqlite").path,
+            "HOME": self.directory.path,
+        ]
+    }
+
+    /// Requests the server received for `name`.
+    func requests(for name: String) -> Int {
+        self.server.requests.filter { $0.path.hasSuffix("/\(name)") }.count
+    }
+
+    func write(_ lines: [String]) throws -> String {
+        let path = self.directory.appendingPathComponent("iocs.txt").path
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+@Suite(.serialized) struct VirusTotalCommandTests {
+    @Test func lookupPrintsASummaryAndServesTheRepeatFromTheStore() async throws {
+        let fake = try FakeVirusTotal()
+        let first = await runCLI(
+            ["vt", "lookup", "Good.Example", "--key-rate", "100/min"],
+            environment: fake.environment()
+        )
+        #expect(first.code == .success)
+        #expect(first.stdout.contains("good.example (domain)"))
+        #expect(first.stdout.contains("verdict:"))
+        #expect(first.stdout.contains("https://www.virustotal.com/gui/domain/good.example"))
+        #expect(first.stdout.contains("served:   live by vt-1"))
+
+        let second = await runCLI(["vt", "lookup", "good.example", "--json"], environment: fake.environment())
+        #expect(second.code == .success)
+        let records = try #require(
+            try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [[String: Any]]
+        )
+        #expect(records.first?["status"] as? String == "cached")
+        #expect(records.first?["key"] as? String == "vt-1")
+        #expect(fake.requests(for: "good.example") == 1)
+        #expect(!(first.allOutput + second.allOutput).contains(FakeVirusTotal.secret))
+
+        let report = await runCLI(["vt", "report", "good.example", "--raw"], environment: fake.environment())
+        #expect(report.code == .success)
+        #expect(report.stdout.contains("\"last_analysis_stats\""))
+        let missing = await runCLI(["vt", "report", "other.example"], environment: fake.environment())
+        #expect(missing.code == .someFailed)
+        #expect(missing.stdout.contains("notStored"))
+    }
+
+    @Test func enrichWithHostileRepliesFailsOnlyThoseIOCs() async throws {
+        let fake = try FakeVirusTotal()
+        let file = try fake.write([
+            "# feed of the day", "a.example", "huge.example", "", "redirect.example", "b.example",
+            "malformed.example", "reset.example", "not an ioc", "unknown.example", "A.EXAMPLE",
+        ])
+        let run = await runCLI(
+            ["vt", "enrich", file, "--format", "json", "--progress", "--key-rate", "1000/min", "-c", "3"],
+            environment: fake.environment()
+        )
+        #expect(run.code == .someFailed)
+        #expect(run.stderr.contains("9/9 enriched"))
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(records.count == 9)
+        func status(_ input: String) -> String? {
+            records.first { $0["input"] as? String == input }?["status"] as? String
+        }
+        func code(_ input: String) -> String? {
+            (records.first { $0["input"] as? String == input }?["error"] as? [String: Any])?["code"] as? String
+        }
+        #expect(status("a.example") == "live")
+        #expect(status("b.example") == "live")
+        #expect(status("A.EXAMPLE") == "live")
+        #expect(status("unknown.example") == "not-found")
+        #expect(code("huge.example") == "transport")
+        #expect(code("redirect.example") == "transport")
+        #expect(code("malformed.example") == "malformedResponse")
+        #expect(code("reset.example") != nil)
+        #expect(code("not an ioc") == "invalidIOC")
+        #expect(fake.requests(for: "a.example") == 1)
+        #expect(fake.requests(for: "unknown.example") == 1)
+        #expect(fake.server.requests.allSatisfy { !$0.path.contains("elsewhere") })
+        #expect(!run.allOutput.contains(FakeVirusTotal.secret))
+    }
+
+    @Test func enrichWritesTableAndCSV() async throws {
+        let fake = try FakeVirusTotal()
+        let file = try fake.write(["a.example", "b.example"])
+        let table = await runCLI(["vt", "enrich", file, "--key-rate", "100/min"], environment: fake.environment())
+        #expect(table.code == .success)
+        #expect(table.stdout.hasPrefix("INPUT"))
+        #expect(table.stderr.isEmpty)  // not a terminal, no --progress
+        let output = fake.directory.appendingPathComponent("out.csv").path
+        let csv = await runCLI(
+            ["vt", "enrich", file, "--format", "csv", "--output", output],
+            environment: fake.environment()
+        )
+        #expect(csv.code == .success)
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(text.hasPrefix("input,type,status,verdict"))
+        #expect(text.contains("a.example,domain,cached"))
+    }
+
+    @Test func exitCodes() async throws {
+        let fake = try FakeVirusTotal()
+        var noKeys = fake.environment()
+        noKeys["VT_API_KEYS"] = nil
+        let missing = await runCLI(["vt", "lookup", "a.example"], environment: noKeys)
+        #expect(missing.code == .noUsableKey)
+        #expect(missing.stderr.contains("VT_API_KEYS"))
+
+        let usage = await runCLI(["vt", "lookup"], environment: fake.environment())
+        #expect(usage.code == .usage)
+        let badOption = await runCLI(["vt", "enrich", "x", "--concurrency", "0"], environment: fake.environment())
+        #expect(badOption.code == .usage)
+
+        let refused = await runCLI(
+            ["vt", "lookup", "a.example"],
+            environment: fake.environment(secret: FakeVirusTotal.refusedSecret)
+        )
+        #expect(refused.code == .noUsableKey)
+        #expect(!refused.allOutput.contains(FakeVirusTotal.refusedSecret))
+
+        let partly = await runCLI(
+            ["vt", "lookup", "a.example", "hxxp://bad[.]example"],
+            environment: fake.environment()
+        )
+        #expect(partly.code == .someFailed)
+
+        let help = await runCLI(["vt", "enrich", "--help"], environment: fake.environment())
+        #expect(help.code == .success)
+        #expect(help.stdout.contains("--concurrency"))
+
+        let stats = await runCLI(["vt", "stats", "--json"], environment: fake.environment())
+        #expect(stats.code == .success)
+        #expect(stats.stdout.contains("\"stored_reports\""))
+        let reports = await runCLI(["vt", "reports", "--type", "domain"], environment: fake.environment())
+        #expect(reports.code == .success)
+        #expect(reports.stdout.contains("a.example"))
+        let queue = await runCLI(["vt", "run-queue"], environment: fake.environment())
+        #expect(queue.code == .success)
+    }
+
+    @Test func theBinaryExitsWithTheDocumentedCodes() throws {
+        let fake = try FakeVirusTotal()
+        let ok = try ExecutableTests.run(
+            ["vt", "lookup", "a.example", "--key-rate", "100/min"],
+            environment: fake.environment()
+        )
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("a.example (domain)"))
+        let failed = try ExecutableTests.run(["vt", "lookup", "huge.example"], environment: fake.environment())
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("error:"))
+        var noKeys = fake.environment()
+        noKeys["VT_API_KEYS"] = nil
+        #expect(try ExecutableTests.run(["vt", "stats"], environment: noKeys).status == 3)
+        #expect(try ExecutableTests.run(["vt", "lookup", "--bogus"], environment: fake.environment()).status == 2)
+        #expect(!(ok.stdout + ok.stderr + failed.stdout + failed.stderr).contains(FakeVirusTotal.secret))
+    }
+}
