@@ -37,7 +37,13 @@ let package = Package(
         .testTarget(name: "KeyRotationHTTPTests", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"]),
         .testTarget(
             name: "KeyRotationStoreTests",
-            dependencies: ["KeyRotation", "KeyRotationStore", "KeyRotationTesting"]
+            dependencies: ["KeyRotation", "KeyRotationStore", "KeyRotationTesting", "StoreProbe"]
+        ),
+        // A helper process the store tests spawn to share one file between processes.
+        .executableTarget(
+            name: "StoreProbe",
+            dependencies: ["KeyRotation", "KeyRotationStore"],
+            path: "Tests/StoreProbe"
         ),
         .testTarget(
             name: "VirusTotalTests",

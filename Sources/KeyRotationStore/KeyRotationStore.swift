@@ -1,1 +1,0 @@
-// The KeyRotationStore target; see README.md.

@@ -1,0 +1,220 @@
+import Dispatch
+import Foundation
+import KeyRotation
+import KeyRotationStore
+import KeyRotationTesting
+import Synchronization
+import Testing
+
+/// 2026-01-01 00:00:00 UTC.
+private let midnight = TestClock.defaultStart
+
+private func at(_ seconds: Int64) -> Timestamp {
+    midnight.advanced(by: .seconds(seconds))
+}
+
+@Suite struct SQLiteKeyStateStoreTests {
+    let directory: TestDirectory
+    let store: SQLiteKeyStateStore
+
+    init() throws {
+        self.directory = try TestDirectory()
+        self.store = try SQLiteKeyStateStore(path: self.directory.path())
+    }
+
+    @Test func calendarQuotaAdmitsUpToTheLimitThenWaitsForTheNextWindow() throws {
+        let limits = [RateLimit.calendar(3, per: .day)]
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(10)) == .admitted(remaining: 2))
+        #expect(try self.store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(20)) == .admitted(remaining: 0))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(30)) == .notBefore(at(86400)))
+        #expect(try self.store.admit(fingerprint: "b", cost: 1, limits: limits, at: at(30)) == .admitted(remaining: 2))
+        #expect(
+            try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(86400)) == .admitted(remaining: 2)
+        )
+    }
+
+    @Test func strictWindowWaitsUntilTheOldestUseLeaves() throws {
+        let limits = [RateLimit.strict(2, per: .seconds(60))]
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .admitted(remaining: 1))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(10)) == .admitted(remaining: 0))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(59)) == .notBefore(at(60)))
+        #expect(try self.store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(60)) == .notBefore(at(70)))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(60)) == .admitted(remaining: 0))
+    }
+
+    @Test func minimumSpacingWaitsAfterTheLastUse() throws {
+        let limits = [RateLimit.minimumSpacing(.seconds(15))]
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .admitted(remaining: nil))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(14)) == .notBefore(at(15)))
+        #expect(
+            try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(15)) == .admitted(remaining: nil)
+        )
+    }
+
+    @Test func tokenBucketAllowsABurstThenOnePerInterval() throws {
+        let limits = [RateLimit.tokenBucket(capacity: 2, refillInterval: .seconds(10))]
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .admitted(remaining: 1))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .admitted(remaining: 0))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .notBefore(at(10)))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(10)) == .admitted(remaining: 0))
+        #expect(try self.store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(25)) == .notBefore(at(30)))
+        #expect(try self.store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(30)) == .admitted(remaining: 0))
+    }
+
+    @Test func gcraSpacesUsesByTheEmissionInterval() throws {
+        let limits = [RateLimit.gcra(rate: 6, per: .seconds(60), burst: 1)]
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .admitted(remaining: 0))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(5)) == .notBefore(at(10)))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(10)) == .admitted(remaining: 0))
+    }
+
+    @Test(arguments: [
+        RateLimit.calendar(5, per: .day), .strict(5, per: .seconds(1)),
+        .tokenBucket(capacity: 5, refillInterval: .seconds(1)),
+        .gcra(rate: 1, per: .seconds(1), burst: 5),
+    ])
+    func costAboveCapacityIsNeverAdmitted(limit: RateLimit) throws {
+        #expect(
+            try self.store.admit(fingerprint: "a", cost: 6, limits: [limit], at: at(0)) == .notBefore(.distantFuture)
+        )
+        #expect(try self.store.admit(fingerprint: "a", cost: 5, limits: [limit], at: at(0)) == .admitted(remaining: 0))
+    }
+
+    @Test func theTightestLimitDecidesAndTheLatestETAWins() throws {
+        let limits: [RateLimit] = [.strict(4, per: .seconds(60)), .calendar(5, per: .day)]
+        for second in 0..<4 {
+            #expect(
+                try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(Int64(second)))
+                    != .notBefore(.distantFuture)
+            )
+        }
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(30)) == .notBefore(at(60)))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(60)) == .admitted(remaining: 0))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(200)) == .notBefore(at(86400)))
+    }
+
+    @Test func anActiveBlockRefusesUntilItsEnd() throws {
+        try self.store.setBlock(StoredBlock(reason: .coolingDown, until: at(30)), fingerprint: "a")
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: [], at: at(29)) == .notBefore(at(30)))
+        #expect(
+            try self.store.blocks(fingerprints: ["a", "b"], at: at(29)) == [
+                "a": StoredBlock(reason: .coolingDown, until: at(30))
+            ]
+        )
+        #expect(try self.store.blocks(fingerprints: ["a"], at: at(30)).isEmpty)
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: [], at: at(30)) == .admitted(remaining: nil))
+        try self.store.setBlock(StoredBlock(reason: .invalid, until: at(500)), fingerprint: "a")
+        try self.store.setBlock(nil, fingerprint: "a")
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: [], at: at(31)) == .admitted(remaining: nil))
+    }
+
+    @Test func refundGivesUnitsBackInTheCurrentWindow() throws {
+        let limits: [RateLimit] = [
+            .calendar(2, per: .day), .strict(2, per: .seconds(60)),
+            .tokenBucket(capacity: 2, refillInterval: .seconds(60)),
+        ]
+        #expect(try self.store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(0)) == .admitted(remaining: 0))
+        try self.store.refund(fingerprint: "a", cost: 1, limits: limits, at: at(1))
+        #expect(try self.store.remaining(fingerprint: "a", limits: limits, at: at(1)) == 1)
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(1)) == .admitted(remaining: 0))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(2)) != .admitted(remaining: 0))
+    }
+
+    @Test func observeRaisesUsageButNeverLowersIt() throws {
+        let limits: [RateLimit] = [.calendar(100, per: .day), .calendar(1000, per: .month)]
+        #expect(try self.store.admit(fingerprint: "a", cost: 10, limits: limits, at: at(0)) == .admitted(remaining: 90))
+        // The server says 5 remain in the window that resets at the next midnight: the day's usage becomes 95.
+        try self.store.observe(remaining: 5, resetAt: at(86400), fingerprint: "a", limits: limits, at: at(1))
+        #expect(try self.store.remaining(fingerprint: "a", limits: limits, at: at(1)) == 5)
+        // A server that knows of fewer uses never lowers the count.
+        try self.store.observe(remaining: 50, resetAt: at(86400), fingerprint: "a", limits: limits, at: at(2))
+        #expect(try self.store.remaining(fingerprint: "a", limits: limits, at: at(2)) == 5)
+        // Without a reset time, the shortest calendar window is meant.
+        try self.store.observe(remaining: 0, resetAt: nil, fingerprint: "a", limits: limits, at: at(3))
+        #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(3)) == .notBefore(at(86400)))
+        #expect(try self.store.remaining(fingerprint: "a", limits: [.calendar(1000, per: .month)], at: at(3)) == 990)
+    }
+
+    @Test func lastOutcomeIsRecorded() throws {
+        #expect(try self.store.lastOutcome(fingerprint: "a") == nil)
+        try self.store.recordOutcome("rateLimited", fingerprint: "a", at: at(5))
+        #expect(try self.store.lastOutcome(fingerprint: "a") == StoredOutcome(outcome: "rateLimited", at: at(5)))
+    }
+
+    @Test func aRestartKeepsBlocksAndDailyUsage() throws {
+        let limits = [RateLimit.calendar(3, per: .day)]
+        let path = self.directory.path("restart.sqlite")
+        do {
+            let store = try SQLiteKeyStateStore(path: path)
+            #expect(try store.admit(fingerprint: "a", cost: 2, limits: limits, at: at(10)) == .admitted(remaining: 1))
+            try store.setBlock(StoredBlock(reason: .coolingDown, until: at(100)), fingerprint: "b")
+        }
+        let reopened = try SQLiteKeyStateStore(path: path)
+        #expect(
+            try reopened.blocks(fingerprints: ["a", "b"], at: at(50)) == [
+                "b": StoredBlock(reason: .coolingDown, until: at(100))
+            ]
+        )
+        #expect(try reopened.admit(fingerprint: "b", cost: 1, limits: limits, at: at(50)) == .notBefore(at(100)))
+        #expect(try reopened.admit(fingerprint: "a", cost: 1, limits: limits, at: at(60)) == .admitted(remaining: 0))
+        #expect(try reopened.admit(fingerprint: "a", cost: 1, limits: limits, at: at(70)) == .notBefore(at(86400)))
+    }
+
+    @Test func twoConnectionsNeverExceedOneQuota() throws {
+        let path = self.directory.path("shared.sqlite")
+        let stores = [try SQLiteKeyStateStore(path: path), try SQLiteKeyStateStore(path: path)]
+        let limits = [RateLimit.calendar(250, per: .day)]
+        let admitted = Mutex([0, 0])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            for attempt in 0..<300 {
+                do {
+                    let answer = try stores[index].admit(
+                        fingerprint: "shared",
+                        cost: 1,
+                        limits: limits,
+                        at: at(Int64(attempt))
+                    )
+                    if case .admitted = answer { admitted.withLock { $0[index] += 1 } }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        #expect(admitted.withLock { $0.reduce(0, +) } == 250)
+    }
+
+    @Test func twoProcessesNeverExceedOneQuota() async throws {
+        let probe = try #require(StoreProbeLocator.url, "the StoreProbe executable is built next to the test bundle")
+        let path = self.directory.path("processes.sqlite")
+        _ = try SQLiteKeyStateStore(path: path)  // create the schema once; the probes open it concurrently
+        async let first = StoreProbeLocator.run(
+            probe,
+            ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"]
+        )
+        async let second = StoreProbeLocator.run(
+            probe,
+            ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"]
+        )
+        let outputs = try await [first, second]
+        let counts = outputs.map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(counts.allSatisfy { $0 != nil }, "probe output: \(outputs)")
+        #expect(counts.compactMap { $0 }.reduce(0, +) == 250)
+        let store = try SQLiteKeyStateStore(path: path)
+        #expect(try store.remaining(fingerprint: "shared", limits: [.calendar(250, per: .day)], at: at(6)) == 0)
+    }
+
+    @Test func theFileHoldsFingerprintsOnly() throws {
+        let key = APIKey("super-secret-key-material-123", label: "vt-1", limits: [.calendar(5, per: .day)])
+        let path = self.directory.path("secret.sqlite")
+        do {
+            let store = try SQLiteKeyStateStore(path: path)
+            _ = try store.admit(fingerprint: key.fingerprint, cost: 1, limits: key.limits, at: at(0))
+            try store.setBlock(StoredBlock(reason: .invalid, until: at(10)), fingerprint: key.fingerprint)
+        }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(!key.isContained(in: String(decoding: bytes, as: UTF8.self)))
+        #expect(String(decoding: bytes, as: UTF8.self).contains(key.fingerprint))
+    }
+}
