@@ -99,6 +99,7 @@ extension TransactionStream {
                         self.buffer = delivered
                         self.bufferIndex = 0
                         self.pollInterval = self.stream.configuration.initialPollInterval
+                        self.fill()  // fetch ahead while the consumer works through this page
                         return self.take()
                     }
                 }
