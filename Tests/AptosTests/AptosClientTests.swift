@@ -71,7 +71,7 @@ struct AptosClientTests {
         let gas = try await client.estimateGasPrice()
         #expect(gas.value.gasEstimate > 0)
         let paths = provider.log.map(\.path)
-        #expect(paths.contains("/v1/accounts/\(address.longForm)/resource/0x1%3A%3Aaccount%3A%3AAccount"))
+        #expect(paths.contains("/v1/accounts/\(address.longForm)/resource/0x1::account::Account"))
         #expect(provider.log.contains { $0.method == .post && $0.path == "/v1/view" })
     }
 
