@@ -1,0 +1,139 @@
+import KeyRotation
+
+/// Opens the key-state store at a path; `nil` keeps key state in memory (the process's own view only).
+typealias StateStoreFactory = @Sendable (_ path: String) throws -> (any KeyStateStore)?
+
+/// Everything a command's ``CLICommand/run(_:)`` gets: its parsed arguments, the global options, the
+/// environment and where to write.
+struct Invocation: Sendable {
+    /// The group's name (`keys`).
+    let group: String
+    /// The command's name (`status`).
+    let command: String
+    /// The parsed options and arguments (the command's own and the global ones).
+    let arguments: CommandLineArguments
+    /// The global options, already validated.
+    let global: GlobalOptions
+    /// The environment variables and what they configure.
+    let environment: CLIEnvironment
+    /// Results.
+    let stdout: any OutputSink
+    /// Messages, warnings and progress.
+    let stderr: any OutputSink
+    /// Opens the key-state store (see ``stateStore()``).
+    let makeStateStore: StateStoreFactory
+
+    /// `keys status`: how the user runs this command, for messages.
+    var commandPath: String { "\(self.group) \(self.command)" }
+
+    // MARK: Messages
+
+    /// Writes `keyrotation: <message>` to stderr.
+    func printError(_ message: String) { self.stderr.line("keyrotation: \(message)") }
+
+    /// Reports a usage error (message and the help hint on stderr) and returns ``ExitCode/usage``.
+    func usageError(_ message: String) -> ExitCode {
+        self.printError(message)
+        self.stderr.line("Run 'keyrotation \(self.commandPath) --help' for usage.")
+        return .usage
+    }
+
+    /// Runs `body`; a thrown error is reported on stderr and mapped to its exit code: ``CLIError`` to its own,
+    /// ``UsageError`` to 2, a missing key (`KeySourceError`) or a pool without usable keys
+    /// (`KeyRotatorError.noKeys`, `.allKeysInvalid`) to 3, anything else to 1.
+    func perform(_ body: () async throws -> ExitCode) async -> ExitCode {
+        do {
+            return try await body()
+        } catch let error as CLIError {
+            self.printError(error.message)
+            return error.exitCode
+        } catch let error as UsageError {
+            return self.usageError(error.message)
+        } catch let error as KeySourceError {
+            self.printError(error.message)
+            return .noUsableKey
+        } catch let error as KeyRotatorError {
+            self.printError(error.message)
+            return error.code == .noKeys || error.code == .allKeysInvalid ? .noUsableKey : .someFailed
+        } catch {
+            self.printError("\(error)")
+            return .someFailed
+        }
+    }
+
+    // MARK: Output
+
+    /// Runs `body` with the sink results go to: the `--output` file (written atomically: committed when `body`
+    /// returns, discarded when it throws) or stdout.
+    func withOutput(_ body: (any OutputSink) async throws -> ExitCode) async throws -> ExitCode {
+        guard let path = self.arguments.value("output"), path != "-" else { return try await body(self.stdout) }
+        let file = try OutputFile(path: path)
+        do {
+            let code = try await body(file)
+            try file.commit()
+            return code
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
+    /// A progress line on stderr: drawn in place on a terminal, one line per update with `--progress`, else off.
+    func progress(label: String, total: Int?) -> ProgressLine {
+        let mode = ProgressLine.Mode.resolve(
+            forced: self.arguments.flag("progress"),
+            isTerminal: self.stderr.isTerminal
+        )
+        return ProgressLine(sink: self.stderr, mode: mode, label: label, total: total)
+    }
+
+    // MARK: Keys and pools
+
+    /// The per-key limits: `--key-rate`, else the provider's defaults.
+    func limits(for provider: CLIProvider) -> [RateLimit] { self.global.keyRates ?? provider.defaultLimits }
+
+    /// The strategy: `--strategy`, else the provider's default.
+    func strategy(for provider: CLIProvider) -> SelectionStrategy { self.global.strategy ?? provider.defaultStrategy }
+
+    /// The key-state store's path (`--store`, `KEYROTATION_STORE`, XDG default).
+    var storePath: String { self.environment.storePath(override: self.global.storePath) }
+
+    /// The key-state store at ``storePath``, or `nil` when state is kept in memory.
+    ///
+    /// - Throws: ``CLIError`` (exit 1) when the store can't be opened; the message names the path.
+    func stateStore() throws(CLIError) -> (any KeyStateStore)? {
+        do {
+            return try self.makeStateStore(self.storePath)
+        } catch {
+            throw CLIError.failed("cannot open the key-state store at \(self.storePath): \(error)")
+        }
+    }
+
+    /// The provider's keys from the environment, with ``limits(for:)``.
+    ///
+    /// - Throws: ``CLIError`` (exit 3) naming the variables to set.
+    func keys(for provider: CLIProvider) throws(CLIError) -> [APIKey] {
+        try self.environment.keys(for: provider, limits: self.limits(for: provider))
+    }
+
+    /// A pool of the provider's keys with the chosen strategy, sharing state through ``stateStore()``.
+    ///
+    /// - Throws: ``CLIError``: exit 3 without keys, exit 1 when the store can't be opened.
+    func makeRotator(for provider: CLIProvider) throws(CLIError) -> KeyRotator<ContinuousClock> {
+        let keys = try self.keys(for: provider)
+        return self.makeRotator(keys: keys, provider: provider, store: try self.stateStore())
+    }
+
+    /// A pool of `keys` with the chosen strategy and `store` (`nil`: in memory).
+    func makeRotator(
+        keys: [APIKey],
+        provider: CLIProvider,
+        store: (any KeyStateStore)?
+    ) -> KeyRotator<ContinuousClock> {
+        let configuration = KeyRotator<ContinuousClock>.Configuration(
+            strategy: self.strategy(for: provider),
+            stateStore: store
+        )
+        return KeyRotator(keys: keys, configuration: configuration)
+    }
+}

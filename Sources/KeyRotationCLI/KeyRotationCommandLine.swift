@@ -1,0 +1,186 @@
+import Foundation
+
+/// The `keyrotation` dispatcher: finds the group and command, parses and validates the options, shows help and
+/// usage errors, and runs the command. Tests call ``run(arguments:environment:stdout:stderr:)`` in-process.
+///
+/// Global options may come before the group (`keyrotation --json keys status …`) or after the command.
+struct KeyRotationCommandLine: Sendable {
+    /// The version `--version` prints.
+    static let version = "0.1.0"
+
+    /// The command groups.
+    var groups: [CommandGroup]
+    /// Opens the key-state store for commands; the default keeps state in memory.
+    var makeStateStore: StateStoreFactory
+
+    /// Creates a command line with `groups` (default: every registered group).
+    init(
+        groups: [CommandGroup] = CommandRegistry.groups,
+        makeStateStore: @escaping StateStoreFactory = KeyRotationCommandLine.defaultStateStore
+    ) {
+        self.groups = groups
+        self.makeStateStore = makeStateStore
+    }
+
+    /// The default store: in memory for now. The SQLite store (`KeyRotationStore`) plugs in here.
+    static let defaultStateStore: StateStoreFactory = { _ in nil }
+
+    /// Runs `keyrotation` with `arguments` (without the program name) and returns its exit code.
+    ///
+    /// - Parameters:
+    ///   - arguments: The words after `keyrotation`.
+    ///   - environment: The variables (keys, store path); default the process environment.
+    ///   - stdout: Where results go.
+    ///   - stderr: Where help on a usage error, messages and progress go.
+    static func run(
+        arguments: [String],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        stdout: some OutputSink,
+        stderr: some OutputSink
+    ) async -> ExitCode {
+        await KeyRotationCommandLine().run(
+            arguments: arguments,
+            environment: environment,
+            stdout: stdout,
+            stderr: stderr
+        )
+    }
+
+    /// Runs `keyrotation` with `arguments` (without the program name) and returns its exit code.
+    func run(
+        arguments: [String],
+        environment: [String: String],
+        stdout: any OutputSink,
+        stderr: any OutputSink
+    ) async -> ExitCode {
+        // Global options before the group.
+        var leading: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let token = arguments[index]
+            if token == "--help" || token == "-h" {
+                stdout.write(HelpText.topLevel(groups: self.groups))
+                return .success
+            }
+            if token == "--version" {
+                stdout.line("keyrotation \(Self.version)")
+                return .success
+            }
+            guard token.hasPrefix("-"), token != "-" else { break }
+            let name = token.hasPrefix("--") ? String(token.dropFirst(2).prefix { $0 != "=" }) : nil
+            guard let name, let option = GlobalOptions.specs.first(where: { $0.name == name }) else {
+                let shown = name.flatMap { UsageError.isSafeToEcho($0) ? " '--\($0)'" : nil } ?? ""
+                return Self.usageError("unknown option\(shown) before the command group", hint: nil, stderr)
+            }
+            leading.append(token)
+            index += 1
+            if option.takesValue && !token.contains("="), index < arguments.endIndex {
+                leading.append(arguments[index])
+                index += 1
+            }
+        }
+        guard index < arguments.endIndex else {
+            if leading.isEmpty {
+                stderr.write(HelpText.topLevel(groups: self.groups))
+                return .usage
+            }
+            return Self.usageError("missing command group", hint: nil, stderr)
+        }
+        let groupName = arguments[index]
+        let rest = Array(arguments[(index + 1)...])
+        if groupName == "help" { return self.help(topics: rest, stdout: stdout, stderr: stderr) }
+        guard let group = self.groups.first(where: { $0.name == groupName }) else {
+            return Self.usageError(Self.unknown("command group", groupName), hint: nil, stderr)
+        }
+
+        // The command.
+        guard let commandName = rest.first else {
+            stderr.write(HelpText.group(group))
+            return .usage
+        }
+        if commandName == "--help" || commandName == "-h" {
+            stdout.write(HelpText.group(group))
+            return .success
+        }
+        if commandName.hasPrefix("-") {
+            return Self.usageError("missing command before '\(Self.optionName(commandName))'", hint: group.name, stderr)
+        }
+        guard let command = group.command(named: commandName) else {
+            return Self.usageError(
+                Self.unknown("command", commandName) + " in group \(group.name)",
+                hint: group.name,
+                stderr
+            )
+        }
+
+        // Its options and arguments.
+        let path = "\(group.name) \(command.name)"
+        let parsed: CommandLineArguments
+        let global: GlobalOptions
+        do {
+            parsed = try CommandLineArguments.parse(
+                leading + rest.dropFirst(),
+                options: command.allOptions,
+                arguments: command.arguments
+            )
+            if parsed.isHelpRequested {
+                stdout.write(HelpText.command(command, group: group))
+                return .success
+            }
+            global = try GlobalOptions(parsed)
+        } catch {
+            return Self.usageError(error.message, hint: path, stderr)
+        }
+        let invocation = Invocation(
+            group: group.name,
+            command: command.name,
+            arguments: parsed,
+            global: global,
+            environment: CLIEnvironment(variables: environment),
+            stdout: stdout,
+            stderr: stderr,
+            makeStateStore: self.makeStateStore
+        )
+        return await command.run(invocation)
+    }
+
+    /// `keyrotation help [group [command]]`.
+    private func help(topics: [String], stdout: any OutputSink, stderr: any OutputSink) -> ExitCode {
+        guard let groupName = topics.first else {
+            stdout.write(HelpText.topLevel(groups: self.groups))
+            return .success
+        }
+        guard let group = self.groups.first(where: { $0.name == groupName }) else {
+            return Self.usageError(Self.unknown("command group", groupName), hint: nil, stderr)
+        }
+        guard topics.count > 1 else {
+            stdout.write(HelpText.group(group))
+            return .success
+        }
+        guard topics.count == 2, let command = group.command(named: topics[1]) else {
+            return Self.usageError(
+                Self.unknown("command", topics[1]) + " in group \(group.name)",
+                hint: group.name,
+                stderr
+            )
+        }
+        stdout.write(HelpText.command(command, group: group))
+        return .success
+    }
+
+    /// `keyrotation: <message>` and `Run 'keyrotation <hint> --help' for usage.` on stderr; exit 2.
+    static func usageError(_ message: String, hint: String?, _ stderr: any OutputSink) -> ExitCode {
+        stderr.line("keyrotation: \(message)")
+        stderr.line("Run 'keyrotation \(hint.map { $0 + " " } ?? "")--help' for usage.")
+        return .usage
+    }
+
+    private static func unknown(_ what: String, _ name: String) -> String {
+        UsageError.isSafeToEcho(name) ? "unknown \(what) '\(name)'" : "unknown \(what)"
+    }
+
+    private static func optionName(_ token: String) -> String {
+        let name = token.prefix { $0 != "=" }
+        return UsageError.isSafeToEcho(name.drop { $0 == "-" }) ? String(name) : "-…"
+    }
+}

@@ -1,0 +1,55 @@
+import KeyRotation
+
+/// `keyrotation keys status --provider vt|aptos|nodit [--json]`: each key's id, state and quota left.
+///
+/// The pool is built from the environment's keys with the provider's default limits (or `--key-rate`), and the
+/// key-state store when one is configured, so persisted cooldowns and usage show up.
+struct KeysStatusCommand: CLICommand {
+    let name = "status"
+    let summary = "Show each key's id, state and quota left (never the key itself)"
+
+    var options: [OptionSpec] {
+        [
+            .choice("provider", CLIProvider.names, help: "Which pool: vt, aptos or nodit", required: true),
+            .output,
+        ]
+    }
+
+    var discussion: String? {
+        """
+        Keys come from the provider's variables (VT_API_KEYS, APTOS_API_KEYS, NODIT_API_KEYS, …) and are shown by \
+        id (vt-1, vt-2, …) in the order found. Default limits: vt 4/min and 500/day per key; aptos and nodit none \
+        unless --key-rate gives them.
+        """
+    }
+
+    var examples: [String] {
+        [
+            "keyrotation keys status --provider vt",
+            "keyrotation keys status --provider nodit --key-rate 10/s,100000/day --json",
+            "keyrotation keys status --provider vt --json -o status.json",
+        ]
+    }
+
+    func run(_ invocation: Invocation) async -> ExitCode {
+        await invocation.perform {
+            guard let provider = invocation.arguments.value("provider").flatMap(CLIProvider.init(name:)) else {
+                throw UsageError("missing option --provider \(CLIProvider.names.joined(separator: "|"))")
+            }
+            let rotator = try invocation.makeRotator(for: provider)
+            let report = KeyStatusReport(
+                provider: provider,
+                strategy: rotator.strategy,
+                statistics: rotator.statistics()
+            )
+            return try await invocation.withOutput { sink in
+                if invocation.global.json {
+                    try JSONOutput.write(report, to: sink)
+                } else {
+                    sink.write(report.table().render())
+                }
+                return .success
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-print("keyrotation: not built yet")

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// Runs the built `keyrotation` binary as a separate process: real exit codes, stdout and stderr kept apart.
+@Suite struct ExecutableTests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The `keyrotation` binary in the build products directory that holds this test bundle.
+    static func binary() throws -> URL {
+        var candidates: [URL] = []
+        for start in [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])] {
+            var directory = start.deletingLastPathComponent()
+            for _ in 0..<4 {
+                candidates.append(directory.appendingPathComponent("keyrotation"))
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        return try #require(found, "build the binary first: swift build --product keyrotation")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]) throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-exec-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("stdout")
+        let err = directory.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: out)
+        let errHandle = try FileHandle(forWritingTo: err)
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        return Result(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: try String(contentsOf: err, encoding: .utf8)
+        )
+    }
+
+    @Test func realExitCodesAndSeparateStreams() throws {
+        let secret = "execSecretValue0123456789"
+        let environment = ["VT_API_KEYS": "\(secret),execSecretOther", "HOME": "/nonexistent"]
+
+        let ok = try Self.run(["keys", "status", "--provider", "vt"], environment: environment)
+        #expect(ok.status == 0)
+        #expect(ok.stdout.hasPrefix("KEY   STATE"))
+        #expect(ok.stderr.isEmpty)
+        #expect(!(ok.stdout + ok.stderr).contains("execSecret"))
+
+        let noKeys = try Self.run(["keys", "status", "--provider", "vt"], environment: ["HOME": "/nonexistent"])
+        #expect(noKeys.status == 3)
+        #expect(noKeys.stdout.isEmpty)
+        #expect(noKeys.stderr.contains("VT_API_KEYS"))
+
+        let usage = try Self.run(["keys", "status", "--provider", "vt", "--bogus"], environment: environment)
+        #expect(usage.status == 2)
+        #expect(usage.stdout.isEmpty)
+        #expect(
+            usage.stderr == "keyrotation: unknown option '--bogus'\nRun 'keyrotation keys status --help' for usage.\n"
+        )
+
+        let bare = try Self.run([], environment: environment)
+        #expect(bare.status == 2)
+        #expect(bare.stdout.isEmpty)
+        #expect(bare.stderr.contains("Usage: keyrotation"))
+
+        let version = try Self.run(["--version"], environment: environment)
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("keyrotation "))
+        #expect(version.stderr.isEmpty)
+    }
+}

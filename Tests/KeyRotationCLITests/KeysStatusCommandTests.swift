@@ -1,0 +1,127 @@
+import Foundation
+import KeyRotationTesting
+import Testing
+
+@testable import KeyRotationCLI
+
+@Suite struct KeysStatusCommandTests {
+    static let secrets = ["vtSecretAlpha0123456789abcdef", "vtSecretBravo9876543210fedcba"]
+    static let environment = ["VT_API_KEYS": Self.secrets.joined(separator: ",")]
+
+    static func expectNoSecret(in run: CLIRun, sourceLocation: SourceLocation = #_sourceLocation) {
+        for secret in Self.secrets {
+            #expect(!run.allOutput.contains(secret), "a secret leaked", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func noKeysExits3NamingTheVariables() async {
+        let run = await runCLI(["keys", "status", "--provider", "vt"], environment: ["NODIT_API_KEY": Self.secrets[0]])
+        #expect(run.code == .noUsableKey)
+        #expect(run.stdout.isEmpty)
+        #expect(
+            run.stderr == "keyrotation: no VirusTotal API key: set VT_API_KEYS, VT_API_KEY, VT_API_KEY_1…N "
+                + "(for example VT_API_KEYS=key1,key2)\n"
+        )
+        Self.expectNoSecret(in: run)
+    }
+
+    @Test(arguments: [("aptos", "APTOS_API_KEYS"), ("nodit", "NODIT_API_KEYS")])
+    func noKeysForOtherProvidersNamesTheirVariables(_ provider: String, _ variable: String) async {
+        let run = await runCLI(["keys", "status", "--provider", provider], environment: Self.environment)
+        #expect(run.code == .noUsableKey)
+        #expect(run.stderr.contains(variable))
+    }
+
+    @Test func tableShowsEachKeyByIdWithTheDefaultVirusTotalLimits() async {
+        let run = await runCLI(["keys", "status", "--provider", "vt"], environment: Self.environment)
+        #expect(run.code == .success)
+        #expect(run.stderr.isEmpty)
+        #expect(
+            run.stdout == """
+                KEY   STATE      USES  LEFT 4/1m  LEFT 500/day UTC  NEXT AVAILABLE
+                vt-1  available     0          4               500  now
+                vt-2  available     0          4               500  now
+
+                """
+        )
+        Self.expectNoSecret(in: run)
+    }
+
+    @Test func jsonShowsEachKeyByIdAndWhatIsLeft() async throws {
+        let run = await runCLI(
+            ["keys", "status", "--provider", "vt", "--json", "--strategy", "round-robin"],
+            environment: Self.environment
+        )
+        #expect(run.code == .success)
+        Self.expectNoSecret(in: run)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["provider"] as? String == "vt")
+        #expect(object["strategy"] as? String == "round-robin")
+        let keys = try #require(object["keys"] as? [[String: Any]])
+        #expect(keys.map { $0["id"] as? String } == ["vt-1", "vt-2"])
+        #expect(keys.allSatisfy { $0["state"] as? String == "available" })
+        let limits = try #require(keys.first?["limits"] as? [[String: Any]])
+        #expect(limits.map { $0["limit"] as? String } == ["4/1m", "500/day UTC"])
+        #expect(limits.map { $0["remaining"] as? Int } == [4, 500])
+    }
+
+    @Test func keyRateReplacesTheDefaultsAndAProviderWithoutLimitsSaysSo() async {
+        let rated = await runCLI(
+            ["keys", "status", "--provider", "nodit", "--key-rate", "10/s", "--key-rate=100/day"],
+            environment: ["NODIT_API_KEY_1": "noditSecretOne", "NODIT_API_KEY_2": "noditSecretTwo"]
+        )
+        #expect(rated.code == .success)
+        #expect(rated.stdout.hasPrefix("KEY      STATE      USES  LEFT 10/1s  LEFT 100/day UTC  NEXT AVAILABLE\n"))
+        #expect(rated.stdout.contains("nodit-2  available     0          10               100  now\n"))
+        #expect(!rated.allOutput.contains("noditSecret"))
+
+        let unlimited = await runCLI(
+            ["keys", "status", "--provider", "aptos"],
+            environment: ["APTOS_API_KEY": "aptosSecret"]
+        )
+        #expect(
+            unlimited.stdout
+                == "KEY      STATE      USES  LIMITS      NEXT AVAILABLE\naptos-1  available     0  none known  now\n"
+        )
+    }
+
+    @Test func theStateStoreFactoryGetsTheResolvedPath() async {
+        let seen = PathRecorder()
+        let commandLine = KeyRotationCommandLine(makeStateStore: { path in
+            seen.record(path)
+            return nil
+        })
+        let environment = Self.environment.merging(["KEYROTATION_STORE": "/tmp/env-store.sqlite"]) { $1 }
+        for arguments in [[], ["--store", "/tmp/flag-store.sqlite"]] {
+            let code = await commandLine.run(
+                arguments: ["keys", "status", "--provider", "vt"] + arguments,
+                environment: environment,
+                stdout: CapturedOutput(),
+                stderr: CapturedOutput()
+            )
+            #expect(code == .success)
+        }
+        #expect(seen.paths == ["/tmp/env-store.sqlite", "/tmp/flag-store.sqlite"])
+    }
+
+    @Test func aStoreThatCannotOpenExits1NamingThePath() async {
+        struct Broken: Error, CustomStringConvertible { var description: String { "disk on fire" } }
+        let commandLine = KeyRotationCommandLine(makeStateStore: { _ in throw Broken() })
+        let stderr = CapturedOutput()
+        let code = await commandLine.run(
+            arguments: ["keys", "status", "--provider", "vt", "--store", "/tmp/x.sqlite"],
+            environment: Self.environment,
+            stdout: CapturedOutput(),
+            stderr: stderr
+        )
+        #expect(code == .someFailed)
+        #expect(stderr.text == "keyrotation: cannot open the key-state store at /tmp/x.sqlite: disk on fire\n")
+    }
+}
+
+/// Paths a store factory was called with.
+final class PathRecorder: Sendable {
+    private let storage = Locked<[String]>([])
+    func record(_ path: String) { self.storage.withLock { $0.append(path) } }
+    var paths: [String] { self.storage.value }
+}
