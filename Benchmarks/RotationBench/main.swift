@@ -4,7 +4,7 @@ let rotator = KeyRotator(
     keys: [APIKey("s1", label: "a", limits: [.tokenBucket(capacity: 1_000_000_000, refillInterval: .nanoseconds(1))])],
     configuration: .init(strategy: .roundRobin)
 )
-let iterations = 5_000_000
+let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1])! : 5_000_000
 for round in 0..<5 {
     let clock = ContinuousClock()
     let start = clock.now

@@ -23,6 +23,10 @@ struct KeyEntry: Sendable {
     var lastFailure: Timestamp = .epoch
     /// Smooth weighted round robin's running weight.
     var currentWeight = 0
+    /// The spacing learned from 429s the limits did not predict, in nanoseconds (0: none).
+    var learnedSpacing: Int64 = 0
+    /// EWMA of the interval between two leases of this key, in nanoseconds.
+    var intervalEWMA: Double = 0
 
     init(key: APIKey, now: Timestamp, policy: HealthPolicy) {
         self.key = key
@@ -41,8 +45,9 @@ struct KeyEntry: Sendable {
         case .blocked(let until): ready = until
         }
         if self.externalBlock > ready { ready = self.externalBlock }
-        if spacing > 0, let lastUse = self.lastUse {
-            let next = lastUse.advanced(by: .nanoseconds(spacing))
+        let pace = max(spacing, self.learnedSpacing)
+        if pace > 0, let lastUse = self.lastUse {
+            let next = Timestamp(nanosecondsSinceEpoch: lastUse.nanosecondsSinceEpoch &+ pace)
             if next > ready { ready = next }
         }
         if !self.limiter.isUnlimited {
@@ -65,6 +70,36 @@ struct KeyEntry: Sendable {
         guard self.failureScore > 0 else { return 0 }
         let elapsed = Double(max(0, now.nanosecondsSinceEpoch - self.lastFailure.nanosecondsSinceEpoch)) / 1e10
         return self.failureScore * pow(2, -elapsed)
+    }
+
+    /// Feeds a successful request's latency into the EWMA (zero latencies, as in benchmarks, are skipped).
+    @inline(__always)
+    mutating func recordLatency(_ latency: Duration) {
+        guard latency > .zero else { return }
+        let sample = Double(max(latency.nanoseconds, 1))
+        self.latencyEWMA = self.latencyEWMA == 0 ? sample : self.latencyEWMA * 0.7 + sample * 0.3
+    }
+
+    /// Notes a lease at `now` for the interval EWMA.
+    @inline(__always)
+    mutating func noteLease(at now: Timestamp) {
+        if let lastUse = self.lastUse {
+            let interval = Double(max(0, now.nanosecondsSinceEpoch &- lastUse.nanosecondsSinceEpoch))
+            self.intervalEWMA = self.intervalEWMA == 0 ? interval : self.intervalEWMA * 0.8 + interval * 0.2
+        }
+        self.lastUse = now
+    }
+
+    /// A 429 the limits did not predict: pace the key at 1.1 × the spacing it was used at (at least 1 ms).
+    mutating func learnPace() {
+        let observed = Int64(self.intervalEWMA)
+        self.learnedSpacing = max(1_000_000, max(self.learnedSpacing, observed) + max(self.learnedSpacing, observed) / 10)
+    }
+
+    /// A success relaxes the learned pace by 1/512, so a key probes back up to the provider's real rate.
+    @inline(__always)
+    mutating func relaxPace() {
+        if self.learnedSpacing > 0 { self.learnedSpacing -= self.learnedSpacing >> 9 }
     }
 
     mutating func recordFailure(at now: Timestamp) {

@@ -70,6 +70,13 @@ public struct KeyHealth: Hashable, Sendable {
         }
     }
 
+    /// Whether the key is available with no failure streak to reset: a success changes nothing.
+    @inline(__always)
+    var isPlainlyAvailable: Bool {
+        if case .available = self.state { return self.consecutiveRateLimits == 0 && self.consecutiveFailures == 0 }
+        return false
+    }
+
     /// Whether the key is quarantined as invalid (and not yet due for its probe) at `now`.
     public func isInvalid(at now: Timestamp) -> Bool {
         switch self.state {

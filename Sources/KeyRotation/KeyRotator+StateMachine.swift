@@ -3,7 +3,7 @@ extension KeyRotatorCore {
     struct Grant: Sendable {
         var slot: Int
         var generation: UInt64
-        var key: APIKey
+        var material: KeyMaterial
         var cost: Int
         var at: Timestamp
         var probe: KeyHealth.ProbeReason?
@@ -127,7 +127,7 @@ extension KeyRotatorCore {
                 self.entries[slot].health.beginProbe(reason, at: now)
             }
             if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.record(cost: cost, at: now) }
-            self.entries[slot].lastUse = now
+            self.entries[slot].noteLease(at: now)
             self.entries[slot].lastUseSequence = self.acquires + 1
             self.entries[slot].uses += 1
             self.entries[slot].inFlight += 1
@@ -139,7 +139,7 @@ extension KeyRotatorCore {
             return Grant(
                 slot: slot,
                 generation: self.generation,
-                key: self.entries[slot].key,
+                material: self.entries[slot].key.material,
                 cost: cost,
                 at: now,
                 probe: probe
@@ -188,27 +188,35 @@ extension KeyRotatorCore {
 
         func slot(for lease: Lease) -> Int? {
             if lease.generation == self.generation, lease.slot < self.entries.count,
-                self.entries[lease.slot].key.id == lease.key.id
+                self.entries[lease.slot].key.material === lease.material
             {
                 return lease.slot
             }
-            return self.indexByID[lease.key.id]
+            return self.indexByID[lease.keyID]
         }
 
         mutating func report(_ lease: Lease, _ outcome: Outcome, at now: Timestamp, actions: inout Actions) {
             guard let slot = self.slot(for: lease) else { return }  // the key was removed meanwhile
+            self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
+            if case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable {
+                // The common case: a healthy key answered. No state change, no event, no block to persist.
+                self.entries[slot].recordLatency(latency)
+                self.entries[slot].relaxPace()
+                return
+            }
             let before = self.entries[slot].health.storedBlock
             var outcome = outcome
-            self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             switch outcome {
             case .success(let latency):
-                let sample = Double(max(latency.nanoseconds, 1))
-                let ewma = self.entries[slot].latencyEWMA
-                self.entries[slot].latencyEWMA = ewma == 0 ? sample : ewma * 0.7 + sample * 0.3
+                self.entries[slot].recordLatency(latency)
+                self.entries[slot].relaxPace()
             case .rateLimited:
                 self.rateLimited += 1
                 self.entries[slot].rateLimitedCount += 1
                 self.entries[slot].recordFailure(at: now)
+                if self.policy.learnsPacing && self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) == nil {
+                    self.entries[slot].learnPace()
+                }
             case .transientFailure:
                 self.entries[slot].failureCount += 1
                 self.entries[slot].recordFailure(at: now)
@@ -234,9 +242,9 @@ extension KeyRotatorCore {
                 self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
                 self.acquires = max(0, self.acquires - 1)
             }
-            let jitter = self.random.nextUnit()
+            let jitter = self.random.nextUnit()  // only the 429 backoff uses it
             if let state = self.entries[slot].health.record(outcome, at: now, jitter: jitter) {
-                actions.events.append(KeyEvent(keyID: lease.key.id, kind: .stateChanged(state), at: now))
+                actions.events.append(KeyEvent(keyID: lease.keyID, kind: .stateChanged(state), at: now))
             }
             let after = self.entries[slot].health.storedBlock
             if after != before { actions.blocks.append((self.entries[slot].key.fingerprint, after)) }
@@ -244,13 +252,17 @@ extension KeyRotatorCore {
 
         /// Takes back a grant the shared store refused: the key is spent elsewhere until `until`.
         mutating func refuse(_ grant: Grant, until: Timestamp?, at now: Timestamp) {
-            guard let slot = self.indexByID[grant.key.id] else { return }
+            guard let slot = self.indexByID[grant.material.id] else { return }
             if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.refund(cost: grant.cost, at: now) }
             self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             self.acquires = max(0, self.acquires - 1)
             if let until { self.entries[slot].externalBlock = max(self.entries[slot].externalBlock, until) }
             if grant.probe != nil { _ = self.entries[slot].health.record(.notCounted, at: now) }
+        }
+
+        func limits(of id: KeyID) -> [RateLimit] {
+            self.indexByID[id].map { self.entries[$0].key.limits } ?? []
         }
 
         mutating func observe(remaining: Int, resetAt: Timestamp?, keyID: KeyID, at now: Timestamp) {
@@ -411,7 +423,8 @@ extension KeyRotatorCore {
                     failures: entry.failureCount,
                     remaining: Array(zip(entry.limiter.limits, remaining)).map { (limit: $0.0, remaining: $0.1) },
                     nextAvailable: ready > now ? ready : nil,
-                    latency: entry.latencyEWMA > 0 ? .nanoseconds(Int64(entry.latencyEWMA)) : nil
+                    latency: entry.latencyEWMA > 0 ? .nanoseconds(Int64(entry.latencyEWMA)) : nil,
+                    learnedSpacing: entry.learnedSpacing > 0 ? .nanoseconds(entry.learnedSpacing) : nil
                 )
             }
             return PoolStatistics(

@@ -1,5 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
-import Synchronization
 
 /// The namespace of the rotator's clock-independent parts (state machine, grants, actions).
 enum KeyRotatorCore {}
@@ -54,15 +58,13 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
 
     typealias StateMachine = KeyRotatorCore.StateMachine
 
+    @usableFromInline let engine: RotatorEngine
+    @usableFromInline let epoch: C.Instant
+    @usableFromInline let epochUTC: Timestamp
     private let clock: C
-    private let epoch: C.Instant
-    private let epochUTC: Timestamp
-    private let state: Mutex<StateMachine>
-    private let store: (any KeyStateStore)?
-    private let eventContinuation: AsyncStream<KeyEvent>.Continuation
 
     /// State changes of the pool's keys, for logs and metrics. Buffers the newest events for a slow reader.
-    public let events: AsyncStream<KeyEvent>
+    public var events: AsyncStream<KeyEvent> { self.engine.events }
 
     /// The strategy in use.
     public let strategy: SelectionStrategy
@@ -72,54 +74,55 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
     /// Duplicate key ids are dropped (the first wins). With a ``Configuration/stateStore``, blocks persisted by
     /// earlier runs (cooldowns, quarantines, exhausted quotas) are restored.
     public init(keys: [APIKey], configuration: Configuration = .init(), clock: C) {
+        let epoch = clock.now
+        let epochUTC = (clock as? any UTCAnchoredClock)?.utcNow ?? Timestamp(Date())
         self.clock = clock
-        self.epoch = clock.now
-        self.epochUTC = (clock as? any UTCAnchoredClock)?.utcNow ?? Timestamp(secondsSinceEpoch: Self.wallSeconds())
-        self.store = configuration.stateStore
+        self.epoch = epoch
+        self.epochUTC = epochUTC
         self.strategy = configuration.strategy
-        (self.events, self.eventContinuation) = AsyncStream.makeStream(
-            of: KeyEvent.self,
-            bufferingPolicy: .bufferingNewest(max(1, configuration.eventBufferSize))
-        )
-        var machine = StateMachine(
-            keys: keys,
-            strategy: configuration.strategy,
-            policy: configuration.health,
-            seed: configuration.seed,
-            now: self.epochUTC
-        )
-        if let store = configuration.stateStore {
-            do {
-                let blocks = try store.blocks(fingerprints: machine.entries.map(\.key.fingerprint), at: self.epochUTC)
-                for index in machine.entries.indices {
-                    if let block = blocks[machine.entries[index].key.fingerprint] {
-                        machine.entries[index].health.restore(block)
-                    }
-                }
-            } catch {
-                self.eventContinuation.yield(KeyEvent(keyID: "*", kind: .storeFailed("\(error)"), at: self.epochUTC))
-            }
+        let now: @Sendable () -> Timestamp
+        if let anchored = clock as? any UTCAnchoredClock {
+            now = { anchored.utcNow }
+        } else if C.self == ContinuousClock.self {
+            // ContinuousClock counts CLOCK_BOOTTIME on Linux (CLOCK_MONOTONIC_RAW on Darwin): read it directly,
+            // with integer arithmetic, instead of going through Duration on every acquire.
+            let offset = epochUTC.nanosecondsSinceEpoch &- Self.continuousNanoseconds()
+            now = { Timestamp(nanosecondsSinceEpoch: Self.continuousNanoseconds() &+ offset) }
+        } else {
+            now = { epochUTC.advanced(by: epoch.duration(to: clock.now)) }
         }
-        self.state = Mutex(machine)
+        self.engine = RotatorEngine(
+            keys: keys,
+            configuration: configuration,
+            now: now,
+            sleep: { timestamp in
+                try await clock.sleep(until: epoch.advanced(by: epochUTC.duration(to: timestamp)), tolerance: nil)
+            }
+        )
     }
 
-    deinit { self.eventContinuation.finish() }
-
-    private static func wallSeconds() -> Double {
-        Date().timeIntervalSince1970
+    private static func continuousNanoseconds() -> Int64 {
+        #if os(Linux)
+        var spec = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &spec)
+        return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
+        #else
+        return Int64(clock_gettime_nsec_np(CLOCK_MONOTONIC_RAW))
+        #endif
     }
 
     // MARK: Time
 
     /// The clock's current instant in UTC.
-    @inline(__always)
-    public func now() -> Timestamp { self.timestamp(self.clock.now) }
+    @inlinable
+    public func now() -> Timestamp { self.engine.now() }
 
     /// `instant` in UTC.
-    @inline(__always)
+    @inlinable
     public func timestamp(_ instant: C.Instant) -> Timestamp { self.epochUTC.advanced(by: self.epoch.duration(to: instant)) }
 
     /// `timestamp` as an instant of the rotator's clock.
+    @inlinable
     public func instant(_ timestamp: Timestamp) -> C.Instant { self.epoch.advanced(by: self.epochUTC.duration(to: timestamp)) }
 
     // MARK: Acquiring
@@ -128,14 +131,10 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
     /// that is waiting in ``acquire(cost:deadline:)``.
     ///
     /// - Parameter cost: Quota units the request spends. Default 1.
-    @inline(__always)
+    @inlinable
     public func tryAcquire(cost: Int = 1) -> AcquireResult {
-        let now = self.now()
-        let decision = self.state.withLock { $0.tryAcquire(cost: cost, at: now, respectingQueue: true) }
-        switch decision {
-        case .grant(let grant):
-            if self.store == nil { return .lease(self.lease(grant)) }
-            return self.confirmWithStore(grant, cost: cost, now: now)
+        switch self.engine.tryAcquire(cost: cost) {
+        case .lease(let lease): return .lease(lease)
         case .notBefore(let eta): return .notBefore(self.instant(eta))
         case .unavailable(let error): return .unavailable(error)
         }
@@ -153,225 +152,50 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
     /// - Throws: ``KeyRotatorError``: `.deadlineExceeded` with the pool's ETA at once when the deadline can't be
     ///   met, `.allKeysInvalid` or `.noKeys` at once, `.cancelled` when the task is cancelled.
     public func acquire(cost: Int = 1, deadline: C.Instant? = nil) async throws -> Lease {
-        let deadlineUTC = deadline.map(self.timestamp)
-        for _ in 0..<64 {
-            let grant = try await self.waitForGrant(cost: cost, deadline: deadlineUTC)
-            guard self.store != nil else { return self.lease(grant) }
-            switch self.confirmWithStore(grant, cost: cost, now: self.now()) {
-            case .lease(let lease): return lease
-            case .unavailable(let error): throw error
-            case .notBefore: continue  // spent elsewhere: wait again
-            }
-        }
-        throw KeyRotatorError(.storeFailed, message: "the shared store refused every key 64 times in a row")
-    }
-
-    private func waitForGrant(cost: Int, deadline: Timestamp?) async throws -> KeyRotatorCore.Grant {
-        let id = self.state.withLock { $0.makeWaiterID() }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KeyRotatorCore.Grant, any Error>) in
-                let now = self.now()
-                let actions = self.state.withLock {
-                    $0.enqueue(
-                        id: id,
-                        cost: cost,
-                        deadline: deadline,
-                        continuation: continuation,
-                        at: now,
-                        isCancelled: Task.isCancelled
-                    )
-                }
-                self.perform(actions)
-            }
-        } onCancel: {
-            let now = self.now()
-            let (continuation, actions) = self.state.withLock { $0.removeWaiter(id: id, at: now) }
-            continuation?.resume(throwing: StateMachine.cancelled)
-            self.perform(actions)
-        }
-    }
-
-    @inline(__always)
-    private func lease(_ grant: KeyRotatorCore.Grant) -> Lease {
-        if let probe = grant.probe {
-            self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .probing(probe), at: grant.at))
-        }
-        return Lease(
-            key: grant.key,
-            cost: grant.cost,
-            acquiredAt: grant.at,
-            isProbe: grant.probe != nil,
-            slot: grant.slot,
-            generation: grant.generation,
-            reporter: self
-        )
-    }
-
-    /// Asks the shared store to confirm a local grant; on refusal, blocks the key locally and tries the next one.
-    private func confirmWithStore(_ first: KeyRotatorCore.Grant, cost: Int, now: Timestamp) -> AcquireResult {
-        guard let store = self.store else { return .lease(self.lease(first)) }
-        var grant = first
-        var now = now
-        for _ in 0...max(1, self.state.withLock { $0.entries.count }) {
-            let admission: StoreAdmission
-            do {
-                admission = try store.admit(fingerprint: grant.key.fingerprint, cost: cost, limits: grant.key.limits, at: now)
-            } catch {
-                self.state.withLock { $0.refuse(grant, until: nil, at: now) }
-                self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .storeFailed("\(error)"), at: now))
-                return .unavailable(
-                    KeyRotatorError(.storeFailed, message: "the key-state store failed, so no key was used: \(error)")
-                )
-            }
-            switch admission {
-            case .admitted: return .lease(self.lease(grant))
-            case .notBefore(let until):
-                self.eventContinuation.yield(KeyEvent(keyID: grant.key.id, kind: .refusedByStore(until: until), at: now))
-                now = self.now()
-                let decision = self.state.withLock { machine -> KeyRotatorCore.Decision in
-                    machine.refuse(grant, until: until, at: now)
-                    return machine.tryAcquire(cost: cost, at: now, respectingQueue: false)
-                }
-                switch decision {
-                case .grant(let next): grant = next
-                case .notBefore(let eta): return .notBefore(self.instant(eta))
-                case .unavailable(let error): return .unavailable(error)
-                }
-            }
-        }
-        self.state.withLock { $0.refuse(grant, until: nil, at: now) }
-        return .notBefore(self.instant(now.advanced(by: .milliseconds(10))))
-    }
-
-    // MARK: After unlocking
-
-    private func perform(_ actions: KeyRotatorCore.Actions) {
-        if actions.isEmpty { return }
-        for (continuation, result) in actions.resumes { continuation.resume(with: result) }
-        for event in actions.events { self.eventContinuation.yield(event) }
-        if let store = self.store {
-            for (fingerprint, block) in actions.blocks {
-                do { try store.setBlock(block, fingerprint: fingerprint) } catch {
-                    self.eventContinuation.yield(KeyEvent(keyID: "*", kind: .storeFailed("\(error)"), at: self.now()))
-                }
-            }
-        }
-        if let (at, generation) = actions.timer {
-            let clock = self.clock
-            let instant = self.instant(at)
-            Task { [weak self] in
-                try? await clock.sleep(until: instant, tolerance: nil)
-                guard let self else { return }
-                let now = self.now()
-                let actions = self.state.withLock { $0.timerFired(generation: generation, at: now) }
-                self.perform(actions)
-            }
-        }
+        try await self.engine.acquire(cost: cost, deadline: deadline.map(self.timestamp))
     }
 
     // MARK: Changing the pool
 
     /// Adds a key; `false` if a key with the same id is in the pool.
     @discardableResult
-    public func add(_ key: APIKey) -> Bool {
-        let now = self.now()
-        let (added, actions) = self.state.withLock { machine -> (Bool, KeyRotatorCore.Actions) in
-            var actions = KeyRotatorCore.Actions()
-            let added = machine.add(key, at: now)
-            if added { machine.pump(at: now, actions: &actions) }
-            return (added, actions)
-        }
-        if added { self.eventContinuation.yield(KeyEvent(keyID: key.id, kind: .added, at: now)) }
-        self.perform(actions)
-        return added
-    }
+    public func add(_ key: APIKey) -> Bool { self.engine.add(key) }
 
     /// Removes a key; leases already out on it may still report (their reports are ignored).
     @discardableResult
-    public func remove(_ id: KeyID) -> Bool {
-        let now = self.now()
-        let (removed, actions) = self.state.withLock { machine -> (Bool, KeyRotatorCore.Actions) in
-            var actions = KeyRotatorCore.Actions()
-            let removed = machine.remove(id)
-            if removed { machine.pump(at: now, actions: &actions) }
-            return (removed, actions)
-        }
-        if removed { self.eventContinuation.yield(KeyEvent(keyID: id, kind: .removed, at: now)) }
-        self.perform(actions)
-        return removed
-    }
+    public func remove(_ id: KeyID) -> Bool { self.engine.remove(id) }
 
     /// Changes a key's weight (weighted strategies).
     @discardableResult
-    public func setWeight(_ weight: Int, for id: KeyID) -> Bool {
-        let now = self.now()
-        let changed = self.state.withLock { $0.setWeight(weight, for: id) }
-        if changed { self.eventContinuation.yield(KeyEvent(keyID: id, kind: .reconfigured, at: now)) }
-        return changed
-    }
+    public func setWeight(_ weight: Int, for id: KeyID) -> Bool { self.engine.setWeight(weight, for: id) }
 
     /// Changes a key's limits; usage already recorded carries over, so the change never over-admits.
     @discardableResult
-    public func setLimits(_ limits: [RateLimit], for id: KeyID) -> Bool {
-        let now = self.now()
-        let (changed, actions) = self.state.withLock { machine -> (Bool, KeyRotatorCore.Actions) in
-            var actions = KeyRotatorCore.Actions()
-            let changed = machine.setLimits(limits, for: id, at: now)
-            if changed { machine.pump(at: now, actions: &actions) }
-            return (changed, actions)
-        }
-        if changed { self.eventContinuation.yield(KeyEvent(keyID: id, kind: .reconfigured, at: now)) }
-        self.perform(actions)
-        return changed
-    }
+    public func setLimits(_ limits: [RateLimit], for id: KeyID) -> Bool { self.engine.setLimits(limits, for: id) }
 
     /// Feeds what a server said about a key's remaining quota (from `X-RateLimit-*` or `RateLimit` headers).
     public func observe(remaining: Int, resetAt: Timestamp?, for id: KeyID) {
-        let now = self.now()
-        self.state.withLock { $0.observe(remaining: remaining, resetAt: resetAt, keyID: id, at: now) }
+        self.engine.observe(remaining: remaining, resetAt: resetAt, for: id)
     }
 
     // MARK: Reading
 
     /// A snapshot of every key and of the pool.
-    public func statistics() -> PoolStatistics {
-        let now = self.now()
-        return self.state.withLock { $0.statistics(at: now) }
-    }
+    public func statistics() -> PoolStatistics { self.engine.statistics() }
 
     /// When the pool can serve `cost` units: `nil` if now (or never: see ``tryAcquire(cost:)`` for why).
-    public func eta(cost: Int = 1) -> C.Instant? {
-        let now = self.now()
-        return self.state.withLock { $0.eta(cost: cost, at: now) }.map(self.instant)
-    }
+    public func eta(cost: Int = 1) -> C.Instant? { self.engine.eta(cost: cost).map(self.instant) }
 
     /// The keys in the pool (their secrets stay redacted in any description).
-    public var keys: [APIKey] { self.state.withLock { $0.entries.map(\.key) } }
+    public var keys: [APIKey] { self.engine.keys }
 
     /// Tasks waiting in ``acquire(cost:deadline:)`` now.
-    public var waiterCount: Int { self.state.withLock { $0.waiters.count } }
+    public var waiterCount: Int { self.engine.waiterCount }
 }
 
 extension KeyRotator where C == ContinuousClock {
     /// Creates a pool on the continuous clock.
     public convenience init(keys: [APIKey], configuration: Configuration = .init()) {
         self.init(keys: keys, configuration: configuration, clock: ContinuousClock())
-    }
-}
-
-extension KeyRotator: LeaseReporter {
-    @inline(__always)
-    func report(_ lease: Lease, _ outcome: Outcome) {
-        let now = self.now()
-        let actions = self.state.withLock { machine -> KeyRotatorCore.Actions in
-            var actions = KeyRotatorCore.Actions()
-            machine.report(lease, outcome, at: now, actions: &actions)
-            if !machine.waiters.isEmpty { machine.pump(at: now, actions: &actions) }
-            return actions
-        }
-        self.perform(actions)
-        if case .notCounted = outcome, let store = self.store {
-            try? store.refund(fingerprint: lease.key.fingerprint, cost: lease.cost, limits: lease.key.limits, at: now)
-        }
     }
 }

@@ -33,6 +33,10 @@ public struct HealthPolicy: Hashable, Sendable {
     public var probeTimeout: Duration = .seconds(60)
     /// How long a quota exhausted with no known reset parks the key. Default 1 hour.
     public var unknownQuotaResetDelay: Duration = .seconds(3600)
+    /// Whether a key that gets 429s its configured limits did not predict learns a pace: after each such 429 its
+    /// minimum spacing grows to 1.1 × the spacing it was used at, and every success shrinks it by 1/512, so the
+    /// key settles just under the provider's real rate. Default `true`.
+    public var learnsPacing: Bool = true
 
     /// The defaults.
     public init() {}

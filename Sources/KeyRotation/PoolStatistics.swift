@@ -22,6 +22,8 @@ public struct PoolStatistics: Hashable, Sendable {
         public var nextAvailable: Timestamp?
         /// Latency EWMA of successful requests.
         public var latency: Duration?
+        /// The spacing learned from 429s the key's limits did not predict (`nil`: none).
+        public var learnedSpacing: Duration?
 
         public static func == (lhs: Key, rhs: Key) -> Bool {
             lhs.id == rhs.id && lhs.state == rhs.state && lhs.uses == rhs.uses && lhs.inFlight == rhs.inFlight

@@ -1,4 +1,5 @@
 import Foundation
+import KeyRotationStore
 
 /// The `keyrotation` dispatcher: finds the group and command, parses and validates the options, shows help and
 /// usage errors, and runs the command. Tests call ``run(arguments:environment:stdout:stderr:)`` in-process.
@@ -22,8 +23,12 @@ struct KeyRotationCommandLine: Sendable {
         self.makeStateStore = makeStateStore
     }
 
-    /// The default store: in memory for now. The SQLite store (`KeyRotationStore`) plugs in here.
-    static let defaultStateStore: StateStoreFactory = { _ in nil }
+    /// The default store: SQLite at the resolved store path, so quotas and cooldowns hold across runs and processes.
+    static let defaultStateStore: StateStoreFactory = { path in
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try SQLiteKeyStateStore(path: path)
+    }
 
     /// Runs `keyrotation` with `arguments` (without the program name) and returns its exit code.
     ///

@@ -33,14 +33,14 @@ public struct ProviderProfile: Sendable {
         }
 
         /// Puts `key` on `request` (and removes any other credential).
-        package func apply(_ key: APIKey?, to request: inout HTTPRequest) {
-            guard let key else { return }
+        package func apply(_ lease: Lease?, to request: inout HTTPRequest) {
+            guard let secret = lease?.secret else { return }
             switch self.wrapped {
-            case .header(let name): request.headers.replaceOrAdd(name: name, value: key.secret)
-            case .bearer: request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(key.secret)")
+            case .header(let name): request.headers.replaceOrAdd(name: name, value: secret)
+            case .bearer: request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(secret)")
             case .pathSegment:
                 guard var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false) else { return }
-                let encoded = key.secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? key.secret
+                let encoded = secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? secret
                 components.percentEncodedPath = "/" + encoded + components.percentEncodedPath
                 if let url = components.url { request.url = url }
             case .none: break

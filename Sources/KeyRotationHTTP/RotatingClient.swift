@@ -97,7 +97,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             }
             attempts += 1
             var outgoing = request
-            self.profile.authentication.apply(lease?.key, to: &outgoing)
+            self.profile.authentication.apply(lease, to: &outgoing)
             last.keyID = lease?.keyID
             let start = self.clock.now
             let response: HTTPResponse

@@ -1,3 +1,4 @@
+import KeyRotation
 import Foundation
 import KeyRotationTesting
 import Testing

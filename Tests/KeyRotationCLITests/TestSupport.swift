@@ -1,3 +1,4 @@
+import Foundation
 @testable import KeyRotationCLI
 
 /// What one in-process run of the command line produced.
@@ -17,6 +18,12 @@ func runCLI(
     groups: [CommandGroup] = CommandRegistry.groups,
     stderrIsTerminal: Bool = false
 ) async -> CLIRun {
+    var environment = environment
+    if environment["KEYROTATION_STORE"] == nil && environment["XDG_DATA_HOME"] == nil {
+        // Never touch the real home: each run gets a store of its own.
+        environment["XDG_DATA_HOME"] = FileManager.default.temporaryDirectory
+            .appendingPathComponent("keyrotation-cli-\(UUID().uuidString)").path
+    }
     let stdout = CapturedOutput()
     let stderr = CapturedOutput(isTerminal: stderrIsTerminal)
     let commandLine = KeyRotationCommandLine(groups: groups)

@@ -71,7 +71,7 @@ import Testing
                 Issue.record("no grant")
                 return
             }
-            sequence += grant.key.id.rawValue
+            sequence += grant.material.id.rawValue
         }
         #expect(sequence == "aabacaa")
     }

@@ -1,0 +1,294 @@
+import Foundation
+import Synchronization
+
+/// The clock-independent body of ``KeyRotator``: one `Mutex` around the state machine, and the actions taken
+/// after unlocking. Non-generic, so the hot path is compiled once and needs no generic metadata.
+@usableFromInline
+final class RotatorEngine: Sendable {
+    typealias StateMachine = KeyRotatorCore.StateMachine
+
+    @usableFromInline let now: @Sendable () -> Timestamp
+    private let sleep: @Sendable (Timestamp) async throws -> Void
+    private let state: Mutex<StateMachine>
+    private let store: (any KeyStateStore)?
+    private let hasStore: Bool
+    private let eventContinuation: AsyncStream<KeyEvent>.Continuation
+
+    let events: AsyncStream<KeyEvent>
+
+    init<C: Clock>(
+        keys: [APIKey],
+        configuration: KeyRotator<C>.Configuration,
+        now: @escaping @Sendable () -> Timestamp,
+        sleep: @escaping @Sendable (Timestamp) async throws -> Void
+    ) {
+        self.now = now
+        self.sleep = sleep
+        self.store = configuration.stateStore
+        self.hasStore = configuration.stateStore != nil
+        (self.events, self.eventContinuation) = AsyncStream.makeStream(
+            of: KeyEvent.self,
+            bufferingPolicy: .bufferingNewest(max(1, configuration.eventBufferSize))
+        )
+        let start = now()
+        var machine = StateMachine(
+            keys: keys,
+            strategy: configuration.strategy,
+            policy: configuration.health,
+            seed: configuration.seed,
+            now: start
+        )
+        if let store = configuration.stateStore {
+            do {
+                let blocks = try store.blocks(fingerprints: machine.entries.map(\.key.fingerprint), at: start)
+                for index in machine.entries.indices {
+                    if let block = blocks[machine.entries[index].key.fingerprint] {
+                        machine.entries[index].health.restore(block)
+                    }
+                }
+            } catch {
+                self.eventContinuation.yield(KeyEvent(keyID: "*", kind: .storeFailed("\(error)"), at: start))
+            }
+        }
+        self.state = Mutex(machine)
+    }
+
+    deinit { self.eventContinuation.finish() }
+
+    // MARK: Acquiring
+
+    @usableFromInline
+    enum Answer: Sendable {
+        case lease(Lease)
+        case notBefore(Timestamp)
+        case unavailable(KeyRotatorError)
+    }
+
+    @usableFromInline
+    func tryAcquire(cost: Int) -> Answer {
+        let now = self.now()
+        let decision = self.state.withLock { $0.tryAcquire(cost: cost, at: now, respectingQueue: true) }
+        switch decision {
+        case .grant(let grant):
+            if !self.hasStore { return .lease(self.lease(grant)) }
+            return self.confirmWithStore(grant, cost: cost, now: now)
+        case .notBefore(let eta): return .notBefore(eta)
+        case .unavailable(let error): return .unavailable(error)
+        }
+    }
+
+    func acquire(cost: Int, deadline: Timestamp?) async throws -> Lease {
+        for _ in 0..<64 {
+            let grant = try await self.waitForGrant(cost: cost, deadline: deadline)
+            guard self.store != nil else { return self.lease(grant) }
+            switch self.confirmWithStore(grant, cost: cost, now: self.now()) {
+            case .lease(let lease): return lease
+            case .unavailable(let error): throw error
+            case .notBefore: continue  // spent elsewhere: wait again
+            }
+        }
+        throw KeyRotatorError(.storeFailed, message: "the shared store refused every key 64 times in a row")
+    }
+
+    private func waitForGrant(cost: Int, deadline: Timestamp?) async throws -> KeyRotatorCore.Grant {
+        let id = self.state.withLock { $0.makeWaiterID() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KeyRotatorCore.Grant, any Error>) in
+                let now = self.now()
+                let actions = self.state.withLock {
+                    $0.enqueue(
+                        id: id,
+                        cost: cost,
+                        deadline: deadline,
+                        continuation: continuation,
+                        at: now,
+                        isCancelled: Task.isCancelled
+                    )
+                }
+                self.perform(actions)
+            }
+        } onCancel: {
+            let now = self.now()
+            let (continuation, actions) = self.state.withLock { $0.removeWaiter(id: id, at: now) }
+            continuation?.resume(throwing: StateMachine.cancelled)
+            self.perform(actions)
+        }
+    }
+
+    @inline(__always)
+    func lease(_ grant: KeyRotatorCore.Grant) -> Lease {
+        if let probe = grant.probe {
+            self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .probing(probe), at: grant.at))
+        }
+        return Lease(
+            material: grant.material,
+            cost: grant.cost,
+            acquiredAt: grant.at,
+            isProbe: grant.probe != nil,
+            slot: grant.slot,
+            generation: grant.generation,
+            reporter: self
+        )
+    }
+
+    /// Asks the shared store to confirm a local grant; on refusal, blocks the key locally and tries the next one.
+    func confirmWithStore(_ first: KeyRotatorCore.Grant, cost: Int, now: Timestamp) -> Answer {
+        guard let store = self.store else { return .lease(self.lease(first)) }
+        var grant = first
+        var now = now
+        for _ in 0...max(1, self.state.withLock { $0.entries.count }) {
+            let admission: StoreAdmission
+            do {
+                let limits = self.state.withLock { $0.limits(of: grant.material.id) }
+                admission = try store.admit(fingerprint: grant.material.fingerprint, cost: cost, limits: limits, at: now)
+            } catch {
+                self.state.withLock { $0.refuse(grant, until: nil, at: now) }
+                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .storeFailed("\(error)"), at: now))
+                return .unavailable(
+                    KeyRotatorError(.storeFailed, message: "the key-state store failed, so no key was used: \(error)")
+                )
+            }
+            switch admission {
+            case .admitted: return .lease(self.lease(grant))
+            case .notBefore(let until):
+                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .refusedByStore(until: until), at: now))
+                now = self.now()
+                let decision = self.state.withLock { machine -> KeyRotatorCore.Decision in
+                    machine.refuse(grant, until: until, at: now)
+                    return machine.tryAcquire(cost: cost, at: now, respectingQueue: false)
+                }
+                switch decision {
+                case .grant(let next): grant = next
+                case .notBefore(let eta): return .notBefore(eta)
+                case .unavailable(let error): return .unavailable(error)
+                }
+            }
+        }
+        self.state.withLock { $0.refuse(grant, until: nil, at: now) }
+        return .notBefore(now.advanced(by: .milliseconds(10)))
+    }
+
+    // MARK: After unlocking
+
+    private func perform(_ actions: KeyRotatorCore.Actions) {
+        if actions.isEmpty { return }
+        for (continuation, result) in actions.resumes { continuation.resume(with: result) }
+        for event in actions.events { self.eventContinuation.yield(event) }
+        if let store = self.store {
+            for (fingerprint, block) in actions.blocks {
+                do { try store.setBlock(block, fingerprint: fingerprint) } catch {
+                    self.eventContinuation.yield(KeyEvent(keyID: "*", kind: .storeFailed("\(error)"), at: self.now()))
+                }
+            }
+        }
+        if let (at, generation) = actions.timer {
+            let sleep = self.sleep
+            Task { [weak self] in
+                try? await sleep(at)
+                guard let self else { return }
+                let now = self.now()
+                let actions = self.state.withLock { $0.timerFired(generation: generation, at: now) }
+                self.perform(actions)
+            }
+        }
+    }
+
+    // MARK: Changing the pool
+
+    /// Adds a key; `false` if a key with the same id is in the pool.
+    @discardableResult
+    func add(_ key: APIKey) -> Bool {
+        let now = self.now()
+        let (added, actions) = self.state.withLock { machine -> (Bool, KeyRotatorCore.Actions) in
+            var actions = KeyRotatorCore.Actions()
+            let added = machine.add(key, at: now)
+            if added { machine.pump(at: now, actions: &actions) }
+            return (added, actions)
+        }
+        if added { self.eventContinuation.yield(KeyEvent(keyID: key.id, kind: .added, at: now)) }
+        self.perform(actions)
+        return added
+    }
+
+    /// Removes a key; leases already out on it may still report (their reports are ignored).
+    @discardableResult
+    func remove(_ id: KeyID) -> Bool {
+        let now = self.now()
+        let (removed, actions) = self.state.withLock { machine -> (Bool, KeyRotatorCore.Actions) in
+            var actions = KeyRotatorCore.Actions()
+            let removed = machine.remove(id)
+            if removed { machine.pump(at: now, actions: &actions) }
+            return (removed, actions)
+        }
+        if removed { self.eventContinuation.yield(KeyEvent(keyID: id, kind: .removed, at: now)) }
+        self.perform(actions)
+        return removed
+    }
+
+    /// Changes a key's weight (weighted strategies).
+    @discardableResult
+    func setWeight(_ weight: Int, for id: KeyID) -> Bool {
+        let now = self.now()
+        let changed = self.state.withLock { $0.setWeight(weight, for: id) }
+        if changed { self.eventContinuation.yield(KeyEvent(keyID: id, kind: .reconfigured, at: now)) }
+        return changed
+    }
+
+    /// Changes a key's limits; usage already recorded carries over, so the change never over-admits.
+    @discardableResult
+    func setLimits(_ limits: [RateLimit], for id: KeyID) -> Bool {
+        let now = self.now()
+        let (changed, actions) = self.state.withLock { machine -> (Bool, KeyRotatorCore.Actions) in
+            var actions = KeyRotatorCore.Actions()
+            let changed = machine.setLimits(limits, for: id, at: now)
+            if changed { machine.pump(at: now, actions: &actions) }
+            return (changed, actions)
+        }
+        if changed { self.eventContinuation.yield(KeyEvent(keyID: id, kind: .reconfigured, at: now)) }
+        self.perform(actions)
+        return changed
+    }
+
+    /// Feeds what a server said about a key's remaining quota (from `X-RateLimit-*` or `RateLimit` headers).
+    func observe(remaining: Int, resetAt: Timestamp?, for id: KeyID) {
+        let now = self.now()
+        self.state.withLock { $0.observe(remaining: remaining, resetAt: resetAt, keyID: id, at: now) }
+    }
+
+    // MARK: Reading
+
+    /// A snapshot of every key and of the pool.
+    func statistics() -> PoolStatistics {
+        let now = self.now()
+        return self.state.withLock { $0.statistics(at: now) }
+    }
+
+    func eta(cost: Int) -> Timestamp? {
+        let now = self.now()
+        return self.state.withLock { $0.eta(cost: cost, at: now) }
+    }
+
+    /// The keys in the pool (their secrets stay redacted in any description).
+    var keys: [APIKey] { self.state.withLock { $0.entries.map(\.key) } }
+
+    /// Tasks waiting in ``acquire(cost:deadline:)`` now.
+    var waiterCount: Int { self.state.withLock { $0.waiters.count } }
+}
+
+extension RotatorEngine {
+    @usableFromInline
+    func report(_ lease: Lease, _ outcome: Outcome) {
+        let now = self.now()
+        let actions = self.state.withLock { machine -> KeyRotatorCore.Actions in
+            var actions = KeyRotatorCore.Actions()
+            machine.report(lease, outcome, at: now, actions: &actions)
+            if !machine.waiters.isEmpty { machine.pump(at: now, actions: &actions) }
+            return actions
+        }
+        self.perform(actions)
+        if self.hasStore, case .notCounted = outcome, let store = self.store {
+            let limits = self.state.withLock { $0.limits(of: lease.keyID) }
+            try? store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: now)
+        }
+    }
+}
