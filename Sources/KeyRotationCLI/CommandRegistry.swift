@@ -3,6 +3,8 @@
 enum CommandRegistry {
     /// The groups.
     static let groups: [CommandGroup] = [
-        .keys
+        .keys,
+        .aptos,
+        .nodit,
     ]
 }
