@@ -132,7 +132,8 @@ extension AptosClient {
     }
 
     /// The transaction with `hash` (`GET /transactions/by_hash/{hash}`); it may still be pending.
-    public func transaction(byHash hash: String, deadline: C.Instant? = nil) async throws -> AptosResponse<Transaction> {
+    public func transaction(byHash hash: String, deadline: C.Instant? = nil) async throws -> AptosResponse<Transaction>
+    {
         try await self.fetch(
             Transaction.self,
             Request(path: "/transactions/by_hash/\(Self.encodeSegment(hash))"),
@@ -141,7 +142,10 @@ extension AptosClient {
     }
 
     /// The transaction at `version` (`GET /transactions/by_version/{version}`).
-    public func transaction(byVersion version: UInt64, deadline: C.Instant? = nil) async throws -> AptosResponse<Transaction> {
+    public func transaction(
+        byVersion version: UInt64,
+        deadline: C.Instant? = nil
+    ) async throws -> AptosResponse<Transaction> {
         try await self.fetch(Transaction.self, Request(path: "/transactions/by_version/\(version)"), deadline: deadline)
     }
 
@@ -183,7 +187,12 @@ extension AptosClient {
         limit: Int = 25,
         deadline: C.Instant? = nil
     ) async throws -> AptosResponse<[Event]> {
-        try await self.events(path: "/accounts/\(address)/events/\(creationNumber)", start: start, limit: limit, deadline: deadline)
+        try await self.events(
+            path: "/accounts/\(address)/events/\(creationNumber)",
+            start: start,
+            limit: limit,
+            deadline: deadline
+        )
     }
 
     /// Events by event handle and field (`GET /accounts/{address}/events/{handle}/{field}`).
@@ -203,7 +212,12 @@ extension AptosClient {
         )
     }
 
-    private func events(path: String, start: UInt64?, limit: Int, deadline: C.Instant?) async throws -> AptosResponse<[Event]> {
+    private func events(
+        path: String,
+        start: UInt64?,
+        limit: Int,
+        deadline: C.Instant?
+    ) async throws -> AptosResponse<[Event]> {
         try Self.checkLimit(limit)
         var query = [("limit", String(limit))]
         if let start { query.insert(("start", String(start)), at: 0) }

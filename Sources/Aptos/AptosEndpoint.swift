@@ -36,7 +36,11 @@ public struct AptosEndpoint<C: Clock>: Sendable where C.Duration == Duration {
     ) -> Self {
         Self(
             name: "aptos",
-            profile: Self.aptosProfile(name: "Aptos", baseURL: baseURL ?? network.aptosLabsBaseURL, authentication: .bearer),
+            profile: Self.aptosProfile(
+                name: "Aptos",
+                baseURL: baseURL ?? network.aptosLabsBaseURL,
+                authentication: .bearer
+            ),
             rotator: rotator
         )
     }

@@ -175,7 +175,9 @@ extension TransactionStream {
                 } else {
                     if let end = self.stream.endVersion, self.scheduleCursor > end { return }
                     guard self.canFetch(self.scheduleCursor) else { return }
-                    let (last, overflow) = self.scheduleCursor.addingReportingOverflow(UInt64(configuration.pageSize - 1))
+                    let (last, overflow) = self.scheduleCursor.addingReportingOverflow(
+                        UInt64(configuration.pageSize - 1)
+                    )
                     var upper = overflow ? UInt64.max : last
                     if let end = self.stream.endVersion { upper = Swift.min(upper, end) }
                     if let head = self.knownHead { upper = Swift.min(upper, head) }
@@ -201,7 +203,10 @@ extension TransactionStream {
 
         /// The page's transactions if they are the versions asked for, in order from the range's start (extra
         /// ones dropped); a gap, a duplicate or a missing version throws.
-        private static func validate(_ transactions: [Transaction], for range: ClosedRange<UInt64>) throws -> [Transaction] {
+        private static func validate(
+            _ transactions: [Transaction],
+            for range: ClosedRange<UInt64>
+        ) throws -> [Transaction] {
             let page = transactions.prefix(range.count)
             for (offset, transaction) in page.enumerated() {
                 let expected = range.lowerBound + UInt64(offset)

@@ -107,6 +107,12 @@ extension AptosClient {
         checkpoint: (any TransactionCheckpoint)? = nil,
         configuration: TransactionStream<C>.Configuration = .init()
     ) -> TransactionStream<C> {
-        TransactionStream(client: self, from: from, through: through, checkpoint: checkpoint, configuration: configuration)
+        TransactionStream(
+            client: self,
+            from: from,
+            through: through,
+            checkpoint: checkpoint,
+            configuration: configuration
+        )
     }
 }

@@ -45,7 +45,9 @@ enum AptosArguments {
     /// The address argument, normalised to its long form.
     static func address(_ text: String?) throws(UsageError) -> AptosAddress {
         guard let text else { throw UsageError("missing argument ADDR (0x followed by 1 to 64 hex digits)") }
-        do { return try AptosAddress(parsing: text) } catch { throw UsageError((error as? AptosUsageError)?.message ?? "\(error)") }
+        do { return try AptosAddress(parsing: text) } catch {
+            throw UsageError((error as? AptosUsageError)?.message ?? "\(error)")
+        }
     }
 
     /// A ledger version option (`--start`, `--from`, `--to`): a decimal u64.
@@ -60,7 +62,9 @@ enum AptosArguments {
     /// `--network`, default mainnet.
     static func network(_ invocation: Invocation) throws(UsageError) -> AptosNetwork {
         guard let name = invocation.arguments.value("network") else { return .mainnet }
-        do { return try AptosNetwork(parsing: name) } catch { throw UsageError((error as? AptosUsageError)?.message ?? "\(error)") }
+        do { return try AptosNetwork(parsing: name) } catch {
+            throw UsageError((error as? AptosUsageError)?.message ?? "\(error)")
+        }
     }
 
     /// A base URL from the environment: https, or http to a loopback host.
@@ -90,10 +94,12 @@ struct AptosCommandContext {
         let aptosURL = try AptosArguments.baseURL(invocation, variable: CLIProvider.aptos.baseURLVariable)
         let noditURL = try AptosArguments.baseURL(invocation, variable: CLIProvider.nodit.baseURLVariable)
         let store = try invocation.stateStore()
-        let noditKeys = KeySource.variables(invocation.environment.variables, prefix: CLIProvider.nodit.keyPrefix)
-            .secrets().isEmpty ? nil : try invocation.keys(for: .nodit)
-        let aptosKeys = KeySource.variables(invocation.environment.variables, prefix: CLIProvider.aptos.keyPrefix)
-            .secrets().isEmpty ? nil : try invocation.keys(for: .aptos)
+        let noditKeys =
+            KeySource.variables(invocation.environment.variables, prefix: CLIProvider.nodit.keyPrefix)
+                .secrets().isEmpty ? nil : try invocation.keys(for: .nodit)
+        let aptosKeys =
+            KeySource.variables(invocation.environment.variables, prefix: CLIProvider.aptos.keyPrefix)
+                .secrets().isEmpty ? nil : try invocation.keys(for: .aptos)
 
         func nodit(required: Bool) throws -> AptosEndpoint<ContinuousClock>? {
             guard let keys = noditKeys else {
@@ -106,7 +112,9 @@ struct AptosCommandContext {
             }
             let rotator = invocation.makeRotator(keys: keys, provider: .nodit, store: store)
             guard let endpoint = AptosEndpoint.nodit(network: network, baseURL: noditURL, rotator: rotator) else {
-                if required { throw UsageError("Nodit does not serve \(network): use --via aptos, or set NODIT_BASE_URL") }
+                if required {
+                    throw UsageError("Nodit does not serve \(network): use --via aptos, or set NODIT_BASE_URL")
+                }
                 return nil
             }
             return endpoint
@@ -234,7 +242,9 @@ struct AptosLedgerCommand: CLICommand {
                     try JSONOutput.write(summary, to: invocation.stdout)
                 } else {
                     let stdout = invocation.stdout
-                    stdout.line("network         \(summary.network) (chain \(summary.chainID), via \(summary.endpoint))")
+                    stdout.line(
+                        "network         \(summary.network) (chain \(summary.chainID), via \(summary.endpoint))"
+                    )
                     stdout.line("ledger version  \(summary.ledgerVersion) (oldest \(summary.oldestLedgerVersion))")
                     stdout.line("block height    \(summary.blockHeight) (oldest \(summary.oldestBlockHeight))")
                     stdout.line("epoch           \(summary.epoch)")
@@ -387,7 +397,10 @@ struct AptosStreamCommand: CLICommand {
             let context = try AptosCommandContext(invocation)
             let checkpoint: SQLiteTransactionCheckpoint
             do {
-                checkpoint = try SQLiteTransactionCheckpoint(path: path, name: "aptos.\(context.network.name).transactions")
+                checkpoint = try SQLiteTransactionCheckpoint(
+                    path: path,
+                    name: "aptos.\(context.network.name).transactions"
+                )
             } catch {
                 throw CLIError.failed("cannot open the checkpoint file \(path): \(error)")
             }

@@ -20,7 +20,11 @@ extension CommandGroup {
 
 extension OptionSpec {
     /// `--limit N` for Data API pages.
-    static let noditPageSize = OptionSpec.integer("limit", help: "Items per page, 1 to 100 (default 20)", range: 1...100)
+    static let noditPageSize = OptionSpec.integer(
+        "limit",
+        help: "Items per page, 1 to 100 (default 20)",
+        range: 1...100
+    )
     /// `--cursor C`.
     static let noditCursor = OptionSpec.text("cursor", placeholder: "C", help: "Continue after this cursor")
     /// `--all`.
@@ -46,7 +50,9 @@ struct NoditCommandContext {
         _ invocation: Invocation,
         row: @escaping @Sendable (Item) -> Row,
         line: @escaping @Sendable (Row) -> String,
-        page: @escaping @Sendable (NoditWeb3Client<ContinuousClock>, AptosAddress, Int, String?) async throws -> NoditPage<Item>
+        page:
+            @escaping @Sendable (NoditWeb3Client<ContinuousClock>, AptosAddress, Int, String?) async throws ->
+            NoditPage<Item>
     ) async -> ExitCode {
         await invocation.perform {
             let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
@@ -57,7 +63,9 @@ struct NoditCommandContext {
                 let items: [Item]
                 var next: String?
                 if invocation.arguments.flag("all") {
-                    items = try await context.client.all { try await page(context.client, address, pageSize, $0 ?? cursor) }
+                    items = try await context.client.all {
+                        try await page(context.client, address, pageSize, $0 ?? cursor)
+                    }
                 } else {
                     let one = try await page(context.client, address, pageSize, cursor)
                     items = one.items
@@ -113,7 +121,9 @@ struct NoditTokensCommand: CLICommand {
                 )
             },
             line: { "\($0.amount) \($0.symbol ?? "?")  \($0.assetType)" },
-            page: { client, address, size, cursor in try await client.tokensOwned(by: address, pageSize: size, cursor: cursor) }
+            page: { client, address, size, cursor in
+                try await client.tokensOwned(by: address, pageSize: size, cursor: cursor)
+            }
         )
     }
 }

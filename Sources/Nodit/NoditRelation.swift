@@ -11,4 +11,3 @@ public struct NoditRelation: Hashable, Sendable, CustomStringConvertible {
     public static let both = Self("both")
     public var description: String { self.rawValue }
 }
-

@@ -210,6 +210,12 @@ extension NoditWeb3Client where C == ContinuousClock {
         policy: TransportPolicy = TransportPolicy()
     ) {
         guard let url = baseURL ?? network.noditWeb3BaseURL else { return nil }
-        self.init(client: RotatingClient(profile: AptosEndpoint<ContinuousClock>.noditProfile(baseURL: url), rotator: rotator, policy: policy))
+        self.init(
+            client: RotatingClient(
+                profile: AptosEndpoint<ContinuousClock>.noditProfile(baseURL: url),
+                rotator: rotator,
+                policy: policy
+            )
+        )
     }
 }

@@ -10,7 +10,10 @@ struct AptosClientTests {
     let clock = TestClock()
 
     @Test func ledgerInfoAndHeadersAreParsed() async throws {
-        let provider = aptosProvider(clock: self.clock, ledger: SimulatedLedger(chainID: 1, headVersion: 5_000, oldestVersion: 10))
+        let provider = aptosProvider(
+            clock: self.clock,
+            ledger: SimulatedLedger(chainID: 1, headVersion: 5_000, oldestVersion: 10)
+        )
         let client = aptosClient(clock: self.clock, transport: provider)
         let info = try await client.ledgerInfo()
         #expect(info.value.ledgerVersion == 5_000)
@@ -28,14 +31,16 @@ struct AptosClientTests {
     }
 
     @Test func keyGoesInTheBearerHeader() async throws {
-        let transport = ScriptedTransport { _ in HTTPResponse(status: 200, body: try! Fixture.data("aptos_ledger_info")) }
+        let transport = ScriptedTransport { _ in HTTPResponse(status: 200, body: try! Fixture.data("aptos_ledger_info"))
+        }
         let client = aptosClient(clock: self.clock, transport: transport)
         _ = try await client.ledgerInfo()
         #expect(transport.requests.first?.headers["Authorization"] == "Bearer \(aptosSecrets[0])")
     }
 
     @Test func keylessClientSendsNoCredential() async throws {
-        let transport = ScriptedTransport { _ in HTTPResponse(status: 200, body: try! Fixture.data("aptos_ledger_info")) }
+        let transport = ScriptedTransport { _ in HTTPResponse(status: 200, body: try! Fixture.data("aptos_ledger_info"))
+        }
         let client = aptosClient(clock: self.clock, transport: transport, keyless: true)
         let info = try await client.ledgerInfo()
         #expect(info.keyID == nil)
@@ -66,7 +71,13 @@ struct AptosClientTests {
         #expect(bare.value.transactions == nil)
         let events = try await client.events(address, creationNumber: 3, limit: 10)
         #expect(!events.value.isEmpty)
-        let view = try await client.view(ViewRequest(function: "0x1::coin::balance", typeArguments: ["0x1::aptos_coin::AptosCoin"], arguments: [.string("0x1")]))
+        let view = try await client.view(
+            ViewRequest(
+                function: "0x1::coin::balance",
+                typeArguments: ["0x1::aptos_coin::AptosCoin"],
+                arguments: [.string("0x1")]
+            )
+        )
         #expect(view.value.count == 1)
         let gas = try await client.estimateGasPrice()
         #expect(gas.value.gasEstimate > 0)
@@ -146,7 +157,10 @@ struct AptosClientTests {
     }
 
     @Test func prunedVersionNamesTheOldestVersion() async throws {
-        let provider = aptosProvider(clock: self.clock, ledger: SimulatedLedger(headVersion: 10_000, oldestVersion: 2_000))
+        let provider = aptosProvider(
+            clock: self.clock,
+            ledger: SimulatedLedger(headVersion: 10_000, oldestVersion: 2_000)
+        )
         let client = aptosClient(clock: self.clock, transport: provider)
         let error = await #expect(throws: AptosAPIError.self) {
             _ = try await client.transactions(start: 5, limit: 100)

@@ -91,7 +91,10 @@ struct TransactionStreamTests {
         let checkpoint = try SQLiteTransactionCheckpoint(path: path, name: "aptos.mainnet.transactions")
 
         let first = try await self.clock.drive {
-            try await versions(of: client.transactionStream(from: 0, through: 999, checkpoint: checkpoint), stopAfter: stopAfterIndex + 1)
+            try await versions(
+                of: client.transactionStream(from: 0, through: 999, checkpoint: checkpoint),
+                stopAfter: stopAfterIndex + 1
+            )
         }
         #expect(first == Array(0...UInt64(stopAfterIndex)))
 
@@ -124,7 +127,10 @@ struct TransactionStreamTests {
     }
 
     @Test func prunedStartThrowsOnceNamingTheOldestVersion() async throws {
-        let provider = aptosProvider(clock: self.clock, ledger: SimulatedLedger(headVersion: 100_000, oldestVersion: 50_000))
+        let provider = aptosProvider(
+            clock: self.clock,
+            ledger: SimulatedLedger(headVersion: 100_000, oldestVersion: 50_000)
+        )
         let client = aptosClient(clock: self.clock, transport: provider)
         var iterator = client.transactionStream(from: 10).makeAsyncIterator()
         let error = await #expect(throws: AptosAPIError.self) { _ = try await iterator.next() }
@@ -151,7 +157,10 @@ struct TransactionStreamTests {
     }
 
     @Test func followsWithoutAnEnd() async throws {
-        let provider = aptosProvider(clock: self.clock, ledger: SimulatedLedger(headVersion: 120, versionsPerSecond: 10))
+        let provider = aptosProvider(
+            clock: self.clock,
+            ledger: SimulatedLedger(headVersion: 120, versionsPerSecond: 10)
+        )
         let client = aptosClient(clock: self.clock, transport: provider)
         let stream = client.transactionStream(from: 0)
         let delivered = try await self.clock.drive { try await versions(of: stream, stopAfter: 300) }
@@ -162,7 +171,9 @@ struct TransactionStreamTests {
         // A node whose head lags: the first answer for 0…99 stops at 59.
         let served = Locked(0)
         let transport = ScriptedTransport { request in
-            if request.url.path == "/v1" { return HTTPResponse(status: 200, body: try! Fixture.data("aptos_ledger_info")) }
+            if request.url.path == "/v1" {
+                return HTTPResponse(status: 200, body: try! Fixture.data("aptos_ledger_info"))
+            }
             let query = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.queryItems ?? []
             let start = UInt64(query.first { $0.name == "start" }?.value ?? "0") ?? 0
             let limit = UInt64(query.first { $0.name == "limit" }?.value ?? "100") ?? 100
@@ -188,7 +199,8 @@ struct TransactionStreamTests {
 
     @Test func aPageOutOfOrderIsAnError() async throws {
         let transport = ScriptedTransport { _ in
-            let body = #"[{"type":"state_checkpoint_transaction","version":"5","hash":"0x5","success":true,"vm_status":"ok","gas_used":"0","timestamp":"1","changes":[]}]"#
+            let body =
+                #"[{"type":"state_checkpoint_transaction","version":"5","hash":"0x5","success":true,"vm_status":"ok","gas_used":"0","timestamp":"1","changes":[]}]"#
             return HTTPResponse(status: 200, headers: ["X-Aptos-Ledger-Version": "1000"], body: Data(body.utf8))
         }
         let client = aptosClient(clock: self.clock, transport: transport)

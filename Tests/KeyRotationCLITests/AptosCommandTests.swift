@@ -12,8 +12,14 @@ private final class SimulatedServer: Sendable {
     let provider: SimulatedProvider<ContinuousClock>
     let server: LoopbackServer
 
-    init(flavour: SimulatedFlavour, keys: [String: SimulatedKeyBehaviour] = [:], ledger: SimulatedLedger = SimulatedLedger()) throws {
-        let provider = SimulatedProvider(configuration: SimulatedProviderConfiguration(flavour: flavour, keys: keys, ledger: ledger))
+    init(
+        flavour: SimulatedFlavour,
+        keys: [String: SimulatedKeyBehaviour] = [:],
+        ledger: SimulatedLedger = SimulatedLedger()
+    ) throws {
+        let provider = SimulatedProvider(
+            configuration: SimulatedProviderConfiguration(flavour: flavour, keys: keys, ledger: ledger)
+        )
         self.provider = provider
         self.server = LoopbackServer { request in
             var url = URLComponents(string: "http://127.0.0.1")!
@@ -109,7 +115,9 @@ struct AptosCommandTests {
 
     @Test func streamPrintsOneObjectPerLineAndResumesFromItsCheckpoint() async throws {
         let server = try self.aptos()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cli-stream-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-stream-\(UUID().uuidString).sqlite"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let environment = self.environment(server)
         let first = await runCLI(
@@ -136,9 +144,14 @@ struct AptosCommandTests {
 
     @Test func prunedStartFailsOnceNamingTheOldestVersion() async throws {
         let server = try self.aptos(SimulatedLedger(headVersion: 10_000, oldestVersion: 5_000))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cli-pruned-\(UUID().uuidString).sqlite").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-pruned-\(UUID().uuidString).sqlite"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = await runCLI(["aptos", "stream", "--from", "1", "--checkpoint", path], environment: self.environment(server))
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "1", "--checkpoint", path],
+            environment: self.environment(server)
+        )
         #expect(run.code == .someFailed)
         #expect(run.stderr.contains("5000"))
         #expect(server.provider.totalRequests == 1)

@@ -11,8 +11,17 @@ struct NoditEndpointTests {
     let clock = TestClock()
 
     @Test func keyGoesInTheXAPIKeyHeaderAndLedgerHeadersAreRead() async throws {
-        let provider = SimulatedProvider(clock: self.clock, flavour: .nodit, keys: ["nodit-secret-1": .healthy(label: "nodit-1")])
-        let endpoint = try #require(AptosEndpoint.nodit(network: .mainnet, rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock)))
+        let provider = SimulatedProvider(
+            clock: self.clock,
+            flavour: .nodit,
+            keys: ["nodit-secret-1": .healthy(label: "nodit-1")]
+        )
+        let endpoint = try #require(
+            AptosEndpoint.nodit(
+                network: .mainnet,
+                rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock)
+            )
+        )
         let client = AptosClient(endpoints: [endpoint], transport: provider, clock: self.clock)
         let info = try await client.ledgerInfo()
         #expect(info.endpoint == "nodit")
@@ -26,9 +35,16 @@ struct NoditEndpointTests {
         let provider = SimulatedProvider(
             clock: self.clock,
             flavour: .nodit,
-            keys: ["nodit-secret-1": SimulatedKeyBehaviour(label: "nodit-1", limits: [.rolling(2, window: .seconds(10))])]
+            keys: [
+                "nodit-secret-1": SimulatedKeyBehaviour(label: "nodit-1", limits: [.rolling(2, window: .seconds(10))])
+            ]
         )
-        let endpoint = try #require(AptosEndpoint.nodit(network: .mainnet, rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock)))
+        let endpoint = try #require(
+            AptosEndpoint.nodit(
+                network: .mainnet,
+                rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock)
+            )
+        )
         let client = AptosClient(endpoints: [endpoint], transport: provider, clock: self.clock)
         try await self.clock.drive {
             for _ in 0..<3 { _ = try await client.ledgerInfo() }
@@ -72,7 +88,12 @@ struct NoditEndpointTests {
         let aptos = SimulatedProvider(clock: self.clock, flavour: .aptos, keys: [:])
         let router = HostRouter(routes: ["aptos-mainnet.nodit.io": nodit, "api.mainnet.aptoslabs.com": aptos])
         let endpoints: [AptosEndpoint<TestClock>] = [
-            try #require(.nodit(network: .mainnet, rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock))),
+            try #require(
+                .nodit(
+                    network: .mainnet,
+                    rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock)
+                )
+            ),
             .aptosLabs(network: .mainnet, rotator: nil),
         ]
         let client = AptosClient(endpoints: endpoints, transport: router, clock: self.clock)
@@ -95,7 +116,12 @@ struct NoditEndpointTests {
         let aptos = SimulatedProvider(clock: self.clock, flavour: .aptos, keys: [:])
         let router = HostRouter(routes: ["aptos-mainnet.nodit.io": nodit, "api.mainnet.aptoslabs.com": aptos])
         let endpoints: [AptosEndpoint<TestClock>] = [
-            try #require(.nodit(network: .mainnet, rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock))),
+            try #require(
+                .nodit(
+                    network: .mainnet,
+                    rotator: rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock)
+                )
+            ),
             .aptosLabs(network: .mainnet, rotator: nil),
         ]
         let client = AptosClient(endpoints: endpoints, transport: router, clock: self.clock)

@@ -38,12 +38,14 @@ struct NoditWeb3ClientTests {
         #expect(transactions.cursor != nil)
         let block = try await web3.block("12345")
         #expect(block.height > 0)
-        #expect(provider.log.map(\.path) == [
-            "/v1/aptos/mainnet/token/getTokensOwnedByAccount",
-            "/v1/aptos/mainnet/token/getTokenBalanceChangesByAccount",
-            "/v1/aptos/mainnet/blockchain/getTransactionsByAccount",
-            "/v1/aptos/mainnet/blockchain/getBlockByHashOrNumber",
-        ])
+        #expect(
+            provider.log.map(\.path) == [
+                "/v1/aptos/mainnet/token/getTokensOwnedByAccount",
+                "/v1/aptos/mainnet/token/getTokenBalanceChangesByAccount",
+                "/v1/aptos/mainnet/blockchain/getTransactionsByAccount",
+                "/v1/aptos/mainnet/blockchain/getBlockByHashOrNumber",
+            ]
+        )
         #expect(provider.log.allSatisfy { $0.method == .post && $0.keyID == "nodit-1" })
     }
 
@@ -79,7 +81,8 @@ struct NoditWeb3ClientTests {
                 return count
             }
             let cursor = number < 3 ? #","cursor":"c\#(number)""# : ""
-            let body = #"{"rpp":1\#(cursor),"items":[{"transactionHash":"0x\#(number)","transactionVersion":\#(number),"success":true}]}"#
+            let body =
+                #"{"rpp":1\#(cursor),"items":[{"transactionHash":"0x\#(number)","transactionVersion":\#(number),"success":true}]}"#
             return HTTPResponse(status: 200, body: Data(body.utf8))
         }
         let web3 = try #require(
@@ -119,7 +122,9 @@ struct NoditWeb3ClientTests {
             keys: ["nodit-secret-1": SimulatedKeyBehaviour(label: "nodit-1", limits: [.fixedWindow(2, per: .day)])]
         )
         let keyRotator = rotator([APIKey("nodit-secret-1", label: "nodit-1")], clock: self.clock)
-        let web3 = try #require(NoditWeb3Client(network: .mainnet, rotator: keyRotator, transport: provider, clock: self.clock))
+        let web3 = try #require(
+            NoditWeb3Client(network: .mainnet, rotator: keyRotator, transport: provider, clock: self.clock)
+        )
         _ = try await web3.block("1")
         _ = try await web3.block("2")
         let error = await #expect(throws: RotatingClientError.self) {
@@ -128,7 +133,13 @@ struct NoditWeb3ClientTests {
         #expect(error?.code == .allKeysLimited)
         #expect(error?.providerCode == "EXCEEDED_QUOTA_LIMIT")
         let reset = try #require(error?.eta)
-        #expect(reset == Timestamp(nanosecondsSinceEpoch: (self.clock.now.nanosecondsSinceEpoch / 86_400_000_000_000 + 1) * 86_400_000_000_000))
+        #expect(
+            reset
+                == Timestamp(
+                    nanosecondsSinceEpoch: (self.clock.now.nanosecondsSinceEpoch / 86_400_000_000_000 + 1)
+                        * 86_400_000_000_000
+                )
+        )
         #expect(provider.count(status: 429) == 1)
     }
 }
