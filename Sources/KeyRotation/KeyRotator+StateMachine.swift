@@ -195,15 +195,21 @@ extension KeyRotatorCore {
             return self.indexByID[lease.keyID]
         }
 
+        /// The common case, handled without building actions: a healthy key answered (no state change, no event,
+        /// no block to persist), or the key is gone. Returns `false` when ``report(_:_:at:actions:)`` must run.
+        @inline(__always)
+        mutating func reportQuietly(_ lease: Lease, _ outcome: Outcome, at now: Timestamp) -> Bool {
+            guard let slot = self.slot(for: lease) else { return true }  // the key was removed meanwhile
+            guard case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable else { return false }
+            self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
+            self.entries[slot].recordLatency(latency)
+            self.entries[slot].relaxPace()
+            return true
+        }
+
         mutating func report(_ lease: Lease, _ outcome: Outcome, at now: Timestamp, actions: inout Actions) {
             guard let slot = self.slot(for: lease) else { return }  // the key was removed meanwhile
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
-            if case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable {
-                // The common case: a healthy key answered. No state change, no event, no block to persist.
-                self.entries[slot].recordLatency(latency)
-                self.entries[slot].relaxPace()
-                return
-            }
             let before = self.entries[slot].health.storedBlock
             var outcome = outcome
             switch outcome {

@@ -67,11 +67,26 @@ final class RotatorEngine: Sendable {
     @usableFromInline
     func tryAcquire(cost: Int) -> Answer {
         let now = self.now()
+        if !self.hasStore {
+            // Build the lease inside the lock (a plain value, no I/O): one enum on the way out instead of three.
+            var probe: KeyHealth.ProbeReason?
+            let answer = self.state.withLock { machine -> Answer in
+                switch machine.tryAcquire(cost: cost, at: now, respectingQueue: true) {
+                case .grant(let grant):
+                    probe = grant.probe
+                    return .lease(self.makeLease(grant))
+                case .notBefore(let eta): return .notBefore(eta)
+                case .unavailable(let error): return .unavailable(error)
+                }
+            }
+            if let probe, case .lease(let lease) = answer {
+                self.eventContinuation.yield(KeyEvent(keyID: lease.keyID, kind: .probing(probe), at: now))
+            }
+            return answer
+        }
         let decision = self.state.withLock { $0.tryAcquire(cost: cost, at: now, respectingQueue: true) }
         switch decision {
-        case .grant(let grant):
-            if !self.hasStore { return .lease(self.lease(grant)) }
-            return self.confirmWithStore(grant, cost: cost, now: now)
+        case .grant(let grant): return self.confirmWithStore(grant, cost: cost, now: now)
         case .notBefore(let eta): return .notBefore(eta)
         case .unavailable(let error): return .unavailable(error)
         }
@@ -115,12 +130,17 @@ final class RotatorEngine: Sendable {
         }
     }
 
-    @inline(__always)
+    /// The lease for a grant, announcing a probe.
     func lease(_ grant: KeyRotatorCore.Grant) -> Lease {
         if let probe = grant.probe {
             self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .probing(probe), at: grant.at))
         }
-        return Lease(
+        return self.makeLease(grant)
+    }
+
+    @inline(__always)
+    private func makeLease(_ grant: KeyRotatorCore.Grant) -> Lease {
+        Lease(
             material: grant.material,
             cost: grant.cost,
             acquiredAt: grant.at,
@@ -279,13 +299,14 @@ extension RotatorEngine {
     @usableFromInline
     func report(_ lease: Lease, _ outcome: Outcome) {
         let now = self.now()
-        let actions = self.state.withLock { machine -> KeyRotatorCore.Actions in
+        let actions = self.state.withLock { machine -> KeyRotatorCore.Actions? in
+            if machine.waiters.isEmpty && machine.reportQuietly(lease, outcome, at: now) { return nil }
             var actions = KeyRotatorCore.Actions()
             machine.report(lease, outcome, at: now, actions: &actions)
             if !machine.waiters.isEmpty { machine.pump(at: now, actions: &actions) }
             return actions
         }
-        self.perform(actions)
+        if let actions { self.perform(actions) }
         if self.hasStore, case .notCounted = outcome, let store = self.store {
             let limits = self.state.withLock { $0.limits(of: lease.keyID) }
             try? store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: now)
