@@ -5,5 +5,7 @@ enum CommandRegistry {
     static let groups: [CommandGroup] = [
         .keys,
         .vt,
+        .aptos,
+        .nodit,
     ]
 }

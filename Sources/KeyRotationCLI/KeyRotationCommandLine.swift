@@ -25,9 +25,14 @@ struct KeyRotationCommandLine: Sendable {
 
     /// The default store: SQLite at the resolved store path, so quotas and cooldowns hold across runs and processes.
     static let defaultStateStore: StateStoreFactory = { path in
+        Self.createParentDirectory(of: path)
+        return try SQLiteKeyStateStore(path: path)
+    }
+
+    /// Creates the folder a store file lives in (the default under the XDG data directory may not exist yet).
+    static func createParentDirectory(of path: String) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return try SQLiteKeyStateStore(path: path)
     }
 
     /// Runs `keyrotation` with `arguments` (without the program name) and returns its exit code.

@@ -21,6 +21,7 @@ extension Invocation {
         configuration.perKeyLimits = self.limits(for: .virusTotal)
         configuration.strategy = self.strategy(for: .virusTotal)
         do {
+            KeyRotationCommandLine.createParentDirectory(of: self.storePath)
             configuration.storage = try KeyRotationStorage(path: self.storePath)
         } catch {
             throw CLIError.failed("cannot open the store at \(self.storePath): \(error)")

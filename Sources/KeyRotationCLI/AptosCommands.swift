@@ -1,0 +1,418 @@
+import Aptos
+import Foundation
+import KeyRotation
+import KeyRotationHTTP
+import KeyRotationStore
+import Nodit
+
+extension CommandGroup {
+    /// `keyrotation aptos …`: the Aptos node API over Aptos Labs and Nodit.
+    static let aptos = CommandGroup(
+        name: "aptos",
+        summary: "Aptos node API: ledger, accounts, transactions, a resumable transaction stream",
+        commands: [
+            AptosLedgerCommand(), AptosAccountCommand(), AptosResourcesCommand(), AptosTransactionsCommand(),
+            AptosStreamCommand(),
+        ],
+        discussion: """
+            Requests go to Aptos Labs (APTOS_API_KEYS, optional: without keys the per-IP limits apply) and/or \
+            Nodit (NODIT_API_KEYS). --via auto (default) prefers Nodit when Nodit keys are set and fails over to \
+            Aptos Labs when Nodit's keys are limited or it fails. APTOS_BASE_URL and NODIT_BASE_URL override the \
+            base URLs (https; plain http only for loopback hosts).
+            """
+    )
+}
+
+// MARK: Shared options and parsing
+
+extension OptionSpec {
+    /// `--network mainnet|testnet|devnet`.
+    static let aptosNetwork = OptionSpec.choice(
+        "network",
+        AptosNetwork.all.map(\.name),
+        help: "The network (default mainnet)"
+    )
+    /// `--via aptos|nodit|auto`.
+    static let aptosVia = OptionSpec.choice(
+        "via",
+        ["aptos", "nodit", "auto"],
+        help: "Which node API: Aptos Labs, Nodit, or Nodit first when its keys are set (default auto)"
+    )
+}
+
+/// Parsing of the values Aptos commands take: all checked before anything is sent.
+enum AptosArguments {
+    /// The address argument, normalised to its long form.
+    static func address(_ text: String?) throws(UsageError) -> AptosAddress {
+        guard let text else { throw UsageError("missing argument ADDR (0x followed by 1 to 64 hex digits)") }
+        do { return try AptosAddress(parsing: text) } catch {
+            throw UsageError((error as? AptosUsageError)?.message ?? "\(error)")
+        }
+    }
+
+    /// A ledger version option (`--start`, `--from`, `--to`): a decimal u64.
+    static func version(_ text: String?, option: String) throws(UsageError) -> UInt64? {
+        guard let text else { return nil }
+        guard !text.isEmpty, text.allSatisfy(\.isASCII), let version = UInt64(text) else {
+            throw UsageError("option --\(option): '\(text)' is not a ledger version (a whole number from 0)")
+        }
+        return version
+    }
+
+    /// `--network`, default mainnet.
+    static func network(_ invocation: Invocation) throws(UsageError) -> AptosNetwork {
+        guard let name = invocation.arguments.value("network") else { return .mainnet }
+        do { return try AptosNetwork(parsing: name) } catch {
+            throw UsageError((error as? AptosUsageError)?.message ?? "\(error)")
+        }
+    }
+
+    /// A base URL from the environment: https, or http to a loopback host.
+    static func baseURL(_ invocation: Invocation, variable: String) throws(UsageError) -> URL? {
+        guard let text = invocation.environment[variable] else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host,
+            scheme == "https" || (scheme == "http" && TransportPolicy.isLoopback(host: host))
+        else {
+            throw UsageError("\(variable) must be an https URL (plain http only for loopback hosts), got '\(text)'")
+        }
+        return url
+    }
+}
+
+/// The client an Aptos command talks through, built from the options and the environment.
+struct AptosCommandContext {
+    let network: AptosNetwork
+    let client: AptosClient<ContinuousClock>
+
+    /// Builds the endpoints for `--via` and `--network`.
+    ///
+    /// - Throws: ``UsageError`` (exit 2) for a bad base URL or a network Nodit does not serve;
+    ///   ``CLIError`` (exit 3) for `--via nodit` without Nodit keys.
+    init(_ invocation: Invocation) throws {
+        let network = try AptosArguments.network(invocation)
+        let via = invocation.arguments.value("via") ?? "auto"
+        let aptosURL = try AptosArguments.baseURL(invocation, variable: CLIProvider.aptos.baseURLVariable)
+        let noditURL = try AptosArguments.baseURL(invocation, variable: CLIProvider.nodit.baseURLVariable)
+        let store = try invocation.stateStore()
+        let noditKeys =
+            KeySource.variables(invocation.environment.variables, prefix: CLIProvider.nodit.keyPrefix)
+                .secrets().isEmpty ? nil : try invocation.keys(for: .nodit)
+        let aptosKeys =
+            KeySource.variables(invocation.environment.variables, prefix: CLIProvider.aptos.keyPrefix)
+                .secrets().isEmpty ? nil : try invocation.keys(for: .aptos)
+
+        func nodit(required: Bool) throws -> AptosEndpoint<ContinuousClock>? {
+            guard let keys = noditKeys else {
+                if required {
+                    throw CLIError.noUsableKey(
+                        "no Nodit API key: set \(CLIProvider.nodit.keyVariables) (for example NODIT_API_KEYS=key1,key2)"
+                    )
+                }
+                return nil
+            }
+            let rotator = invocation.makeRotator(keys: keys, provider: .nodit, store: store)
+            guard let endpoint = AptosEndpoint.nodit(network: network, baseURL: noditURL, rotator: rotator) else {
+                if required {
+                    throw UsageError("Nodit does not serve \(network): use --via aptos, or set NODIT_BASE_URL")
+                }
+                return nil
+            }
+            return endpoint
+        }
+        let aptos = AptosEndpoint<ContinuousClock>.aptosLabs(
+            network: network,
+            baseURL: aptosURL,
+            rotator: aptosKeys.map { invocation.makeRotator(keys: $0, provider: .aptos, store: store) }
+        )
+        let endpoints: [AptosEndpoint<ContinuousClock>]
+        switch via {
+        case "nodit": endpoints = [try nodit(required: true)!]
+        case "aptos": endpoints = [aptos]
+        default: endpoints = (try nodit(required: false)).map { [$0, aptos] } ?? [aptos]
+        }
+        self.network = network
+        self.client = AptosClient(endpoints: endpoints)
+    }
+
+    /// Runs `body`, turning the SDK's errors into the command line's: no usable key → exit 3.
+    static func run(_ body: () async throws -> ExitCode) async throws -> ExitCode {
+        do {
+            return try await body()
+        } catch let error as RotatingClientError where error.code == .noUsableKey {
+            throw CLIError.noUsableKey(error.description)
+        } catch let error as AptosAPIError {
+            throw CLIError.failed(error.description)
+        } catch let error as AptosClientError where error.code == .invalidArgument {
+            throw UsageError(error.message)
+        }
+    }
+}
+
+// MARK: Output models
+
+/// One transaction, as the command line shows it.
+struct TransactionSummary: Encodable, Sendable {
+    var version: UInt64?
+    var hash: String
+    var type: String
+    var success: Bool?
+    var vmStatus: String?
+    var gasUsed: UInt64?
+    var timestamp: UInt64?
+    var sender: String?
+    var sequenceNumber: UInt64?
+    var function: String?
+
+    enum CodingKeys: String, CodingKey {
+        case version, hash, type, success, vmStatus = "vm_status", gasUsed = "gas_used", timestamp, sender
+        case sequenceNumber = "sequence_number", function
+    }
+
+    init(_ transaction: Transaction) {
+        self.version = transaction.version
+        self.hash = transaction.hash
+        self.type = transaction.type
+        self.success = transaction.success
+        self.vmStatus = transaction.vmStatus
+        self.gasUsed = transaction.gasUsed
+        self.timestamp = transaction.timestampMicroseconds
+        self.sender = transaction.userFields?.sender.longForm
+        self.sequenceNumber = transaction.userFields?.sequenceNumber
+        self.function = transaction.userFields?.entryFunction
+    }
+
+    /// `version  type  ok|failed  hash  [sender function]`.
+    var line: String {
+        var parts = [
+            self.version.map(String.init) ?? "pending", self.type,
+            self.success.map { $0 ? "ok" : "failed" } ?? "-", self.hash,
+        ]
+        if let sender { parts.append(sender) }
+        if let function { parts.append(function) }
+        return parts.joined(separator: "  ")
+    }
+}
+
+/// The ledger, as the command line shows it.
+struct LedgerSummary: Encodable, Sendable {
+    var network: String
+    var endpoint: String
+    var chainID: Int
+    var epoch: UInt64
+    var ledgerVersion: UInt64
+    var oldestLedgerVersion: UInt64
+    var blockHeight: UInt64
+    var oldestBlockHeight: UInt64
+    var ledgerTimestamp: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case network, endpoint, chainID = "chain_id", epoch, ledgerVersion = "ledger_version"
+        case oldestLedgerVersion = "oldest_ledger_version", blockHeight = "block_height"
+        case oldestBlockHeight = "oldest_block_height", ledgerTimestamp = "ledger_timestamp"
+    }
+}
+
+// MARK: Commands
+
+/// `keyrotation aptos ledger`.
+struct AptosLedgerCommand: CLICommand {
+    let name = "ledger"
+    let summary = "Show the ledger: chain id, versions, block height, epoch"
+    var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
+    var examples: [String] { ["keyrotation aptos ledger", "keyrotation aptos ledger --network testnet --json"] }
+
+    func run(_ invocation: Invocation) async -> ExitCode {
+        await invocation.perform {
+            let context = try AptosCommandContext(invocation)
+            return try await AptosCommandContext.run {
+                let response = try await context.client.ledgerInfo()
+                let info = response.value
+                let summary = LedgerSummary(
+                    network: context.network.name,
+                    endpoint: response.endpoint,
+                    chainID: info.chainID,
+                    epoch: info.epoch,
+                    ledgerVersion: info.ledgerVersion,
+                    oldestLedgerVersion: info.oldestLedgerVersion,
+                    blockHeight: info.blockHeight,
+                    oldestBlockHeight: info.oldestBlockHeight,
+                    ledgerTimestamp: info.ledgerTimestampMicroseconds
+                )
+                if invocation.global.json {
+                    try JSONOutput.write(summary, to: invocation.stdout)
+                } else {
+                    let stdout = invocation.stdout
+                    stdout.line(
+                        "network         \(summary.network) (chain \(summary.chainID), via \(summary.endpoint))"
+                    )
+                    stdout.line("ledger version  \(summary.ledgerVersion) (oldest \(summary.oldestLedgerVersion))")
+                    stdout.line("block height    \(summary.blockHeight) (oldest \(summary.oldestBlockHeight))")
+                    stdout.line("epoch           \(summary.epoch)")
+                    stdout.line("ledger time     \(summary.ledgerTimestamp) µs")
+                }
+                return .success
+            }
+        }
+    }
+}
+
+/// `keyrotation aptos account ADDR`.
+struct AptosAccountCommand: CLICommand {
+    let name = "account"
+    let summary = "Show an account's sequence number and authentication key"
+    var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
+    var arguments: [ArgumentSpec] { [ArgumentSpec("ADDR", help: "The address: 0x and 1 to 64 hex digits")] }
+    var examples: [String] { ["keyrotation aptos account 0x1"] }
+
+    private struct Output: Encodable {
+        var address: String
+        var sequenceNumber: UInt64
+        var authenticationKey: String
+        enum CodingKeys: String, CodingKey {
+            case address, sequenceNumber = "sequence_number", authenticationKey = "authentication_key"
+        }
+    }
+
+    func run(_ invocation: Invocation) async -> ExitCode {
+        await invocation.perform {
+            let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
+            let context = try AptosCommandContext(invocation)
+            return try await AptosCommandContext.run {
+                let account = try await context.client.account(address).value
+                let output = Output(
+                    address: address.longForm,
+                    sequenceNumber: account.sequenceNumber,
+                    authenticationKey: account.authenticationKey
+                )
+                if invocation.global.json {
+                    try JSONOutput.write(output, to: invocation.stdout)
+                } else {
+                    invocation.stdout.line("address             \(output.address)")
+                    invocation.stdout.line("sequence number     \(output.sequenceNumber)")
+                    invocation.stdout.line("authentication key  \(output.authenticationKey)")
+                }
+                return .success
+            }
+        }
+    }
+}
+
+/// `keyrotation aptos resources ADDR`.
+struct AptosResourcesCommand: CLICommand {
+    let name = "resources"
+    let summary = "List an account's resources (every page)"
+    var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
+    var arguments: [ArgumentSpec] { [ArgumentSpec("ADDR", help: "The address: 0x and 1 to 64 hex digits")] }
+    var examples: [String] { ["keyrotation aptos resources 0x1 --json"] }
+
+    func run(_ invocation: Invocation) async -> ExitCode {
+        await invocation.perform {
+            let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
+            let context = try AptosCommandContext(invocation)
+            return try await AptosCommandContext.run {
+                let resources = try await context.client.accountResources(address).value
+                if invocation.global.json {
+                    try JSONOutput.write(resources, to: invocation.stdout)
+                } else {
+                    for resource in resources { invocation.stdout.line(resource.type) }
+                }
+                return .success
+            }
+        }
+    }
+}
+
+/// `keyrotation aptos transactions --start V --limit N`.
+struct AptosTransactionsCommand: CLICommand {
+    let name = "transactions"
+    let summary = "List up to 100 transactions from a version"
+    var options: [OptionSpec] {
+        [
+            .text("start", placeholder: "V", help: "The first version", required: true),
+            .integer("limit", help: "How many, 1 to 100 (default 25)", range: 1...100),
+            .aptosNetwork, .aptosVia,
+        ]
+    }
+    var examples: [String] { ["keyrotation aptos transactions --start 1000 --limit 10 --json"] }
+
+    func run(_ invocation: Invocation) async -> ExitCode {
+        await invocation.perform {
+            guard let start = try AptosArguments.version(invocation.arguments.value("start"), option: "start") else {
+                throw UsageError("missing option --start V")
+            }
+            let limit = invocation.arguments.integer("limit") ?? 25
+            let context = try AptosCommandContext(invocation)
+            return try await AptosCommandContext.run {
+                let page = try await context.client.transactions(start: start, limit: limit).value
+                let summaries = page.map(TransactionSummary.init)
+                if invocation.global.json {
+                    try JSONOutput.write(summaries, to: invocation.stdout)
+                } else {
+                    for summary in summaries { invocation.stdout.line(summary.line) }
+                }
+                return .success
+            }
+        }
+    }
+}
+
+/// `keyrotation aptos stream --from V [--to V] --checkpoint FILE`.
+struct AptosStreamCommand: CLICommand {
+    let name = "stream"
+    let summary = "Stream transactions in order from a version, resumable from a checkpoint file"
+    var options: [OptionSpec] {
+        [
+            .text("from", placeholder: "V", help: "The first version", required: true),
+            .text("to", placeholder: "V", help: "The last version (default: follow the ledger head)"),
+            .text("checkpoint", placeholder: "FILE", help: "SQLite file where progress is saved", required: true),
+            .aptosNetwork, .aptosVia,
+        ]
+    }
+    var discussion: String? {
+        """
+        Pages of 100 are fetched ahead (4 at a time, across keys) and printed strictly in version order, one \
+        line per transaction (one JSON object per line with --json). The checkpoint (named \
+        aptos.<network>.transactions in FILE) is advanced after each page has been printed; a restarted stream \
+        resumes there, repeating at most the page in progress. Without --to the stream follows the head.
+        """
+    }
+    var examples: [String] {
+        [
+            "keyrotation aptos stream --from 0 --to 100000 --checkpoint indexer.sqlite --json",
+            "keyrotation aptos stream --from 3000000000 --checkpoint tail.sqlite --via nodit",
+        ]
+    }
+
+    func run(_ invocation: Invocation) async -> ExitCode {
+        await invocation.perform {
+            let arguments = invocation.arguments
+            guard let from = try AptosArguments.version(arguments.value("from"), option: "from") else {
+                throw UsageError("missing option --from V")
+            }
+            let to = try AptosArguments.version(arguments.value("to"), option: "to")
+            if let to, to < from { throw UsageError("option --to (\(to)) is below --from (\(from))") }
+            guard let path = arguments.value("checkpoint"), !path.isEmpty else {
+                throw UsageError("missing option --checkpoint FILE")
+            }
+            let context = try AptosCommandContext(invocation)
+            let checkpoint: SQLiteTransactionCheckpoint
+            do {
+                checkpoint = try SQLiteTransactionCheckpoint(
+                    path: path,
+                    name: "aptos.\(context.network.name).transactions"
+                )
+            } catch {
+                throw CLIError.failed("cannot open the checkpoint file \(path): \(error)")
+            }
+            return try await AptosCommandContext.run {
+                let lines = JSONLines(sink: invocation.stdout)
+                let stream = context.client.transactionStream(from: from, through: to, checkpoint: checkpoint)
+                for try await transaction in stream {
+                    let summary = TransactionSummary(transaction)
+                    if invocation.global.json { try lines.write(summary) } else { invocation.stdout.line(summary.line) }
+                }
+                return .success
+            }
+        }
+    }
+}

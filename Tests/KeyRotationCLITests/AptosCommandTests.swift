@@ -1,0 +1,243 @@
+import Dispatch
+import Foundation
+import KeyRotation
+import KeyRotationHTTP
+import KeyRotationTesting
+import Testing
+
+@testable import KeyRotationCLI
+
+/// A loopback server that answers as a `SimulatedProvider` of `flavour` (on the continuous clock, no latency).
+private final class SimulatedServer: Sendable {
+    let provider: SimulatedProvider<ContinuousClock>
+    let server: LoopbackServer
+
+    init(
+        flavour: SimulatedFlavour,
+        keys: [String: SimulatedKeyBehaviour] = [:],
+        ledger: SimulatedLedger = SimulatedLedger()
+    ) throws {
+        let provider = SimulatedProvider(
+            configuration: SimulatedProviderConfiguration(flavour: flavour, keys: keys, ledger: ledger)
+        )
+        self.provider = provider
+        self.server = LoopbackServer { request in
+            var url = URLComponents(string: "http://127.0.0.1")!
+            let parts = request.path.split(separator: "?", maxSplits: 1)
+            url.percentEncodedPath = String(parts.first ?? "/")
+            if parts.count == 2 { url.percentEncodedQuery = String(parts[1]) }
+            let outgoing = HTTPRequest(
+                method: HTTPMethod(request.method),
+                url: url.url!,
+                headers: request.headers,
+                body: request.body.isEmpty ? nil : request.body
+            )
+            // The server's handler is synchronous; the simulation answers without sleeping (no latency).
+            let answer = Locked<HTTPResponse?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                let response = try? await provider.send(outgoing)
+                answer.withLock { $0 = response }
+                done.signal()
+            }
+            done.wait()
+            guard let response = answer.value else { return .reset }
+            return .response(status: response.status, headers: response.headers, body: response.body)
+        }
+        try self.server.start()
+    }
+
+    func url(_ path: String) -> String { self.server.url(path).absoluteString }
+
+    deinit { self.server.stop() }
+}
+
+@Suite("keyrotation aptos / nodit")
+struct AptosCommandTests {
+    static let aptosSecret = "aptosCliSecret0123456789"
+    static let noditSecret = "noditCliSecret0123456789"
+
+    private func aptos(_ ledger: SimulatedLedger = SimulatedLedger()) throws -> SimulatedServer {
+        try SimulatedServer(flavour: .aptos, keys: [Self.aptosSecret: .healthy(label: "aptos-1")], ledger: ledger)
+    }
+
+    private func environment(_ server: SimulatedServer, keys: Bool = true) -> [String: String] {
+        var environment = ["APTOS_BASE_URL": server.url("/v1")]
+        if keys { environment["APTOS_API_KEYS"] = Self.aptosSecret }
+        return environment
+    }
+
+    @Test func ledgerPrintsTheLedgerAsJSON() async throws {
+        let server = try self.aptos(SimulatedLedger(headVersion: 123_456, oldestVersion: 100))
+        let run = await runCLI(["aptos", "ledger", "--json"], environment: self.environment(server))
+        #expect(run.code == .success, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["ledger_version"] as? Int == 123_456)
+        #expect(object["oldest_ledger_version"] as? Int == 100)
+        #expect(object["endpoint"] as? String == "aptos")
+        #expect(!run.allOutput.contains(Self.aptosSecret))
+        #expect(server.provider.log.first?.keyID == "aptos-1")
+    }
+
+    @Test func keylessWorks() async throws {
+        let server = try self.aptos()
+        let run = await runCLI(["aptos", "ledger"], environment: self.environment(server, keys: false))
+        #expect(run.code == .success, "\(run.stderr)")
+        #expect(run.stdout.contains("ledger version"))
+        #expect(server.provider.log.first?.keyID == "anonymous")
+    }
+
+    @Test func accountShowsTheLongFormAddress() async throws {
+        let server = try self.aptos()
+        let run = await runCLI(["aptos", "account", "0x1"], environment: self.environment(server))
+        #expect(run.code == .success, "\(run.stderr)")
+        #expect(run.stdout.contains("0x" + String(repeating: "0", count: 63) + "1"))
+        #expect(run.stdout.contains("sequence number"))
+    }
+
+    @Test func resourcesListsTypes() async throws {
+        let server = try self.aptos()
+        let run = await runCLI(["aptos", "resources", "0x1"], environment: self.environment(server))
+        #expect(run.code == .success, "\(run.stderr)")
+        #expect(run.stdout.contains("0x1::account::Account"))
+    }
+
+    @Test func transactionsPrintsAJSONArray() async throws {
+        let server = try self.aptos()
+        let run = await runCLI(
+            ["aptos", "transactions", "--start", "10", "--limit", "5", "--json"],
+            environment: self.environment(server)
+        )
+        #expect(run.code == .success, "\(run.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(array.compactMap { $0["version"] as? Int } == [10, 11, 12, 13, 14])
+    }
+
+    @Test func streamPrintsOneObjectPerLineAndResumesFromItsCheckpoint() async throws {
+        let server = try self.aptos()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-stream-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let environment = self.environment(server)
+        let first = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "249", "--checkpoint", path, "--json"],
+            environment: environment
+        )
+        #expect(first.code == .success, "\(first.stderr)")
+        let lines = first.stdout.split(separator: "\n")
+        #expect(lines.count == 250)
+        let versions = try lines.map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["version"] as? Int
+        }
+        #expect(versions == Array(0...249))
+        // Run again over a longer range: only the new versions come out.
+        let second = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "299", "--checkpoint", path],
+            environment: environment
+        )
+        #expect(second.code == .success, "\(second.stderr)")
+        let compact = second.stdout.split(separator: "\n")
+        #expect(compact.count == 50)
+        #expect(compact.first?.hasPrefix("250  ") == true)
+    }
+
+    @Test func prunedStartFailsOnceNamingTheOldestVersion() async throws {
+        let server = try self.aptos(SimulatedLedger(headVersion: 10_000, oldestVersion: 5_000))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-pruned-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "1", "--checkpoint", path],
+            environment: self.environment(server)
+        )
+        #expect(run.code == .someFailed)
+        #expect(run.stderr.contains("5000"))
+        #expect(server.provider.totalRequests == 1)
+    }
+
+    @Test(
+        "Bad input is a usage error before any request",
+        arguments: [
+            ["aptos", "account", "0xZZ"],
+            ["aptos", "account", "1234"],
+            ["aptos", "resources", "0x" + String(repeating: "a", count: 65)],
+            ["aptos", "transactions", "--start", "abc"],
+            ["aptos", "transactions", "--start", "-1"],
+            ["aptos", "transactions", "--start", "1", "--limit", "101"],
+            ["aptos", "stream", "--from", "x", "--checkpoint", "/tmp/unused.sqlite"],
+            ["aptos", "stream", "--from", "10", "--to", "5", "--checkpoint", "/tmp/unused.sqlite"],
+            ["aptos", "ledger", "--network", "moonnet"],
+            ["aptos", "ledger", "--via", "somewhere"],
+            ["nodit", "tokens", "0xnothex"],
+        ]
+    )
+    func badInputIsAUsageError(arguments: [String]) async throws {
+        let server = try self.aptos()
+        var environment = self.environment(server)
+        environment["NODIT_API_KEYS"] = Self.noditSecret
+        environment["NODIT_WEB3_BASE_URL"] = server.url("/v1/aptos/mainnet")
+        let run = await runCLI(arguments, environment: environment)
+        #expect(run.code == .usage, "\(run.stderr)")
+        #expect(server.server.requests.isEmpty)
+        #expect(!run.allOutput.contains(Self.aptosSecret) && !run.allOutput.contains(Self.noditSecret))
+    }
+
+    @Test func unknownNetworkListsTheValidOnes() async throws {
+        let run = await runCLI(["aptos", "ledger", "--network", "moonnet"])
+        #expect(run.code == .usage)
+        #expect(run.stderr.contains("mainnet") && run.stderr.contains("testnet") && run.stderr.contains("devnet"))
+    }
+
+    @Test func insecureBaseURLIsRefused() async throws {
+        let run = await runCLI(["aptos", "ledger"], environment: ["APTOS_BASE_URL": "http://example.com/v1"])
+        #expect(run.code == .usage)
+        #expect(run.stderr.contains("APTOS_BASE_URL"))
+    }
+
+    @Test func viaNoditWithoutKeysExits3() async throws {
+        let run = await runCLI(["aptos", "ledger", "--via", "nodit"])
+        #expect(run.code == .noUsableKey)
+        #expect(run.stderr.contains("NODIT_API_KEYS"))
+    }
+
+    @Test func autoPrefersNoditWhenItsKeysAreSet() async throws {
+        let aptos = try self.aptos()
+        let nodit = try SimulatedServer(flavour: .nodit, keys: [Self.noditSecret: .healthy(label: "nodit-1")])
+        var environment = self.environment(aptos)
+        environment["NODIT_API_KEYS"] = Self.noditSecret
+        environment["NODIT_BASE_URL"] = nodit.url("/v1")
+        let run = await runCLI(["aptos", "ledger", "--json"], environment: environment)
+        #expect(run.code == .success, "\(run.stderr)")
+        #expect(run.stdout.contains(#""endpoint":"nodit""#) || run.stdout.contains(#""endpoint" : "nodit""#))
+        #expect(aptos.server.requests.isEmpty)
+        #expect(!run.allOutput.contains(Self.noditSecret))
+    }
+
+    @Test(arguments: [
+        ("tokens", "/v1/aptos/mainnet/token/getTokensOwnedByAccount"),
+        ("balance-changes", "/v1/aptos/mainnet/token/getTokenBalanceChangesByAccount"),
+        ("transactions", "/v1/aptos/mainnet/blockchain/getTransactionsByAccount"),
+    ])
+    func noditCommandsPostToTheDataAPI(command: String, path: String) async throws {
+        let nodit = try SimulatedServer(flavour: .nodit, keys: [Self.noditSecret: .healthy(label: "nodit-1")])
+        let environment = [
+            "NODIT_API_KEYS": Self.noditSecret,
+            "NODIT_WEB3_BASE_URL": nodit.url("/v1/aptos/mainnet"),
+        ]
+        let run = await runCLI(["nodit", command, "0x1", "--json", "--limit", "5"], environment: environment)
+        #expect(run.code == .success, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((object["items"] as? [Any])?.isEmpty == false)
+        #expect(nodit.provider.log.first?.path == path)
+        #expect(nodit.provider.log.first?.method == .post)
+        #expect(!run.allOutput.contains(Self.noditSecret))
+    }
+
+    @Test func noditCommandsNeedKeys() async throws {
+        let run = await runCLI(["nodit", "tokens", "0x1"])
+        #expect(run.code == .noUsableKey)
+        #expect(run.stderr.contains("NODIT_API_KEYS"))
+    }
+}
