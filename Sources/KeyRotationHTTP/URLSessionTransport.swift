@@ -77,9 +77,7 @@ public final class URLSessionTransport: HTTPTransport {
         let delegate = self.delegate
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-                let timer = Task {
-                    await Self.enforceDeadlines(id: id, task: task, host: host, policy: policy, delegate: delegate)
-                }
+                let timer = Self.enforceDeadlines(id: id, task: task, host: host, policy: policy, delegate: delegate)
                 delegate.register(
                     id,
                     SessionDelegate.Exchange(
@@ -124,41 +122,40 @@ public final class URLSessionTransport: HTTPTransport {
 
     /// Fails the exchange with `connectTimeout` when no response head came in time, then with `timeout` when the
     /// whole exchange outlives the total timeout. Ends early (cancelled) when the exchange finishes.
+    ///
+    /// The deadlines run on Dispatch, not on the Swift concurrency pool, so a pool kept busy by the application
+    /// (or by blocking work) can't delay a timeout.
     private static func enforceDeadlines(
         id: Int,
         task: URLSessionTask,
         host: String,
         policy: TransportPolicy,
         delegate: SessionDelegate
-    ) async {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let connectDeadline = start.advanced(by: min(policy.connectTimeout, policy.totalTimeout))
-        do {
-            try await clock.sleep(until: connectDeadline)
-        } catch {
-            return
-        }
-        if !delegate.hasResponse(id) {
+    ) -> DeadlineTimer {
+        let timer = DeadlineTimer()
+        let connect: @Sendable () -> Void = {
+            guard !timer.isCancelled, !delegate.hasResponse(id) else { return }
             let error = TransportError(
                 .connectTimeout,
                 "no response from \(host) within \(Self.describe(policy.connectTimeout)) (connect timeout): "
                     + "check the network or the host, or raise connectTimeout"
             )
             if delegate.fail(id, error) { task.cancel() }
-            return
         }
-        do {
-            try await clock.sleep(until: start.advanced(by: policy.totalTimeout))
-        } catch {
-            return
+        let total: @Sendable () -> Void = {
+            guard !timer.isCancelled else { return }
+            let error = TransportError(
+                .timeout,
+                "the exchange with \(host) took longer than \(Self.describe(policy.totalTimeout)) (total timeout): "
+                    + "retry later or raise totalTimeout"
+            )
+            if delegate.fail(id, error) { task.cancel() }
         }
-        let error = TransportError(
-            .timeout,
-            "the exchange with \(host) took longer than \(Self.describe(policy.totalTimeout)) (total timeout): "
-                + "retry later or raise totalTimeout"
-        )
-        if delegate.fail(id, error) { task.cancel() }
+        let now = DispatchTime.now()
+        let queue = DispatchQueue.global()
+        queue.asyncAfter(deadline: now + min(policy.connectTimeout, policy.totalTimeout).dispatchInterval, execute: connect)
+        queue.asyncAfter(deadline: now + policy.totalTimeout.dispatchInterval, execute: total)
+        return timer
     }
 
     static func describe(_ duration: Duration) -> String {
@@ -177,7 +174,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
         var continuation: CheckedContinuation<HTTPResponse, any Error>
         var host: String
         var maximumResponseSize: Int
-        var timer: Task<Void, Never>
+        var timer: DeadlineTimer
         var response: HTTPURLResponse?
         var body = Data()
 
@@ -185,7 +182,7 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
             continuation: CheckedContinuation<HTTPResponse, any Error>,
             host: String,
             maximumResponseSize: Int,
-            timer: Task<Void, Never>
+            timer: DeadlineTimer
         ) {
             self.continuation = continuation
             self.host = host
@@ -419,5 +416,20 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable 
                 "the exchange with \(host) failed (URL error \(nsError.code)): retry"
             )
         }
+    }
+}
+
+/// Whether the deadline checks of one exchange still matter (the exchange ended: they do nothing).
+final class DeadlineTimer: Sendable {
+    private let cancelled = Locked(false)
+
+    var isCancelled: Bool { self.cancelled.value }
+
+    func cancel() { self.cancelled.withLock { $0 = true } }
+}
+
+extension Duration {
+    fileprivate var dispatchInterval: DispatchTimeInterval {
+        .nanoseconds(Int(clamping: self.nanoseconds))
     }
 }
