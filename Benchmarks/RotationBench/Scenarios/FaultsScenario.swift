@@ -19,8 +19,8 @@ struct FaultsScenario: WorkloadScenario {
     ]
 
     func workloads(_ options: BenchOptions) -> [Workload] {
-        let duration = Duration.seconds(options.quick ? 120 : 600)
-        let flap = Duration.seconds(options.quick ? 20 : 60)
+        let duration = Duration.seconds(options.quick ? 30 : 180)
+        let flap = Duration.seconds(options.quick ? 10 : 30)
         let keys = (0..<4).map { index in
             KeySpec(
                 label: "f\(index)",

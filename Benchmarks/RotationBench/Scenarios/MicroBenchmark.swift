@@ -20,11 +20,11 @@ struct MicroBenchmark: BenchScenario {
     static let limits: [RateLimit] = [.tokenBucket(capacity: 1_000_000_000, refillInterval: .nanoseconds(1))]
 
     func run(_ options: BenchOptions) async -> [ResultRow] {
-        let rounds = options.quick ? 3 : 7
-        let roundTime = Duration.milliseconds(options.quick ? 2 : 25)
-        let threadTime = Duration.milliseconds(options.quick ? 10 : 150)
+        let rounds = options.quick ? 3 : 5
+        let roundTime = Duration.milliseconds(options.quick ? 2 : 20)
+        let threadTime = Duration.milliseconds(options.quick ? 10 : 100)
         var rows: [ResultRow] = []
-        for count in [1, 4, 100, 10_000] {
+        for count in options.quick ? [1, 4, 100] : [1, 4, 100, 10_000] {
             let keys = (0..<count).map { APIKey("micro-secret-\($0)-0123456789", label: "m\($0)", limits: Self.limits) }
             for strategy in SelectionStrategy.all {
                 let rotator = KeyRotator(keys: keys, configuration: .init(strategy: strategy))
@@ -93,10 +93,10 @@ struct MicroBenchmark: BenchScenario {
         _ body: (Int) -> Void
     ) -> (median: Double, minimum: Double, heapPerOp: Double?) {
         let clock = ContinuousClock()
-        body(64)  // warm up
-        let probe = clock.measure { body(256) }
-        let perOp = max(1, probe.nanoseconds / 256)
-        let iterations = Int(min(max(roundTime.nanoseconds / perOp, 256), 2_000_000))
+        body(16)  // warm up
+        let probe = clock.measure { body(16) }
+        let perOp = max(1, probe.nanoseconds / 16)
+        let iterations = Int(min(max(roundTime.nanoseconds / perOp, 16), 2_000_000))
         let heapBefore = HeapProbe.bytesInUse()
         var samples: [Double] = []
         for _ in 0..<rounds {
@@ -115,11 +115,11 @@ struct MicroBenchmark: BenchScenario {
         _ body: (Int) async -> Void
     ) async -> (median: Double, minimum: Double, heapPerOp: Double?) {
         let clock = ContinuousClock()
-        await body(64)
+        await body(16)
         let start = clock.now
-        await body(256)
-        let perOp = max(1, start.duration(to: clock.now).nanoseconds / 256)
-        let iterations = Int(min(max(roundTime.nanoseconds / perOp, 256), 2_000_000))
+        await body(16)
+        let perOp = max(1, start.duration(to: clock.now).nanoseconds / 16)
+        let iterations = Int(min(max(roundTime.nanoseconds / perOp, 16), 2_000_000))
         let heapBefore = HeapProbe.bytesInUse()
         var samples: [Double] = []
         for _ in 0..<rounds {

@@ -18,7 +18,7 @@ struct UnevenKeysScenario: WorkloadScenario {
     ]
 
     func workloads(_ options: BenchOptions) -> [Workload] {
-        let duration = Duration.seconds(options.quick ? 300 : 3600)
+        let duration = Duration.seconds(options.quick ? 180 : 3600)
         let plans: [(label: String, perMinute: Int, weight: Int)] = [("a", 4, 2), ("b", 4, 2), ("c", 4, 2), ("d", 30, 15)]
         let keys = plans.map { plan in
             KeySpec(

@@ -2,8 +2,8 @@ import KeyRotation
 import KeyRotationTesting
 
 /// Scenario 5, unknown limits: the provider allows 60 requests per UTC minute per key (4 keys) but the pool is told
-/// nothing; its 429s carry the exact `Retry-After`, or none. 8 callers, 50–150 ms per request. The naive baseline
-/// knows no limit either (no spacing).
+/// nothing; its 429s carry the exact `Retry-After`, or none. 4 callers, 50–150 ms per request. The naive baseline
+/// knows no limit either: it spaces each key by a guessed 250 ms (4/s, four times what the provider allows).
 struct UnknownLimitsScenario: WorkloadScenario {
     let name = "unknown-limits"
     let title = "5. Unknown limits: 4 keys × 60/min enforced, nothing told; 429 with and without Retry-After"
@@ -17,7 +17,7 @@ struct UnknownLimitsScenario: WorkloadScenario {
     ]
 
     func workloads(_ options: BenchOptions) -> [Workload] {
-        let duration = Duration.seconds(options.quick ? 300 : 1800)
+        let duration = Duration.seconds(options.quick ? 60 : 600)
         return [(SimulatedRetryAfter.exact, "Retry-After exact"), (.none, "no Retry-After")].map { retryAfter, variant in
             let keys = (0..<4).map { index in
                 KeySpec(
@@ -31,10 +31,10 @@ struct UnknownLimitsScenario: WorkloadScenario {
                 scenario: self.name,
                 variant: variant,
                 keys: keys,
-                callers: 8,
+                callers: 4,
                 latency: .uniform(.milliseconds(50), .milliseconds(150)),
                 duration: duration,
-                baselineMinimumDelay: .zero
+                baselineMinimumDelay: .milliseconds(250)
             )
         }
     }
