@@ -42,7 +42,9 @@ struct BenchOptions: Sendable {
             case "--svg": options.svgPath = try value(argument)
             case "--seed":
                 let text = try value(argument)
-                guard let seed = UInt64(text) else { throw BenchOptionsError("--seed wants a whole number, not '\(text)'") }
+                guard let seed = UInt64(text) else {
+                    throw BenchOptionsError("--seed wants a whole number, not '\(text)'")
+                }
                 options.seed = seed
             case "--scenario":
                 let name = try value(argument)

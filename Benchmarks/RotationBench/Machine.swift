@@ -18,9 +18,9 @@ struct Machine: Sendable {
             .map { $0.dropFirst(12).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         let info = ProcessInfo.processInfo
         #if DEBUG
-        let build = "debug"
+            let build = "debug"
         #else
-        let build = "release"
+            let build = "release"
         #endif
         return Machine(
             cpu: model ?? Self.architecture,
@@ -35,23 +35,23 @@ struct Machine: Sendable {
 
     private static var architecture: String {
         #if arch(x86_64)
-        "x86_64"
+            "x86_64"
         #elseif arch(arm64)
-        "arm64"
+            "arm64"
         #else
-        "unknown CPU"
+            "unknown CPU"
         #endif
     }
 
     private static var swiftVersion: String {
         #if swift(>=6.4)
-        "≥ 6.4"
+            "≥ 6.4"
         #elseif swift(>=6.3)
-        "6.3"
+            "6.3"
         #elseif swift(>=6.2)
-        "6.2"
+            "6.2"
         #else
-        "< 6.2"
+            "< 6.2"
         #endif
     }
 }

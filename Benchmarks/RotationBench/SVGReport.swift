@@ -35,7 +35,8 @@ enum SVGReport {
         let count = row.keyShares.count
         let scale = max(row.keyShares.max() ?? 0, row.entitledShares.max() ?? 0, 1e-9)
         let slot = Self.panelWidth / Double(max(count, 1))
-        svg += "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(Self.panelWidth)\" height=\"\(height)\" fill=\"none\" stroke=\"#ccc\"/>\n"
+        svg +=
+            "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(Self.panelWidth)\" height=\"\(height)\" fill=\"none\" stroke=\"#ccc\"/>\n"
         for index in 0..<count {
             let barHeight = row.keyShares[index] / scale * height
             let left = x + Double(index) * slot
@@ -54,7 +55,8 @@ enum SVGReport {
         let height = Self.panelHeight - 30
         let maximum = max(row.useOverTime.max() ?? 0, 100)
         var svg = "<text x=\"\(x)\" y=\"\(y + 12)\">quota use over time (% of entitlement; line = 100 %)</text>\n"
-        svg += "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(Self.panelWidth)\" height=\"\(height)\" fill=\"none\" stroke=\"#ccc\"/>\n"
+        svg +=
+            "<rect x=\"\(x)\" y=\"\(top)\" width=\"\(Self.panelWidth)\" height=\"\(height)\" fill=\"none\" stroke=\"#ccc\"/>\n"
         let hundred = top + height - 100 / maximum * height
         svg += "<line x1=\"\(x)\" x2=\"\(x + Self.panelWidth)\" y1=\"\(Self.f(hundred))\" y2=\"\(Self.f(hundred))\" "
         svg += "stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n"
@@ -62,7 +64,8 @@ enum SVGReport {
         let points = row.useOverTime.enumerated().map { index, value in
             "\(Self.f(x + Double(index) * step)),\(Self.f(top + height - value / maximum * height))"
         }
-        svg += "<polyline fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+        svg +=
+            "<polyline fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
         return svg
     }
 

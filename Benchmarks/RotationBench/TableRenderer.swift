@@ -5,7 +5,8 @@ struct TableRenderer {
     func render(title: String, columns: [Column], rows: [ResultRow]) -> String {
         let headers = self.fixedHeaders + columns.map(\.header)
         var cells: [[String]] = rows.map { row in
-            [row.variant, row.pool] + columns.map { column in row[column.figure].map { Self.format($0, column.decimals) } ?? "–" }
+            [row.variant, row.pool]
+                + columns.map { column in row[column.figure].map { Self.format($0, column.decimals) } ?? "–" }
         }
         cells.insert(headers, at: 0)
         let widths = headers.indices.map { index in cells.map { $0[index].count }.max() ?? 0 }

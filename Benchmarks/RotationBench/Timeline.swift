@@ -62,7 +62,9 @@ final class VirtualTimeline: Timeline {
     func resumeDue() {
         let now = self.clock.now
         let due = self.state.withLock { state -> [Sleeper] in
-            let due = state.sleepers.filter { $0.wake <= now }.sorted { ($0.wake, $0.sequence) < ($1.wake, $1.sequence) }
+            let due = state.sleepers.filter { $0.wake <= now }.sorted {
+                ($0.wake, $0.sequence) < ($1.wake, $1.sequence)
+            }
             state.sleepers.removeAll { $0.wake <= now }
             return due
         }

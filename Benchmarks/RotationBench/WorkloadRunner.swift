@@ -64,7 +64,10 @@ struct WorkloadRunner<T: Timeline>: Sendable {
             var changed = change.behaviour
             changed.label = spec.label
             let behaviour = changed
-            return (at: start.advanced(by: change.at), apply: { @Sendable in provider.setBehaviour(behaviour, forKey: spec.secret) })
+            return (
+                at: start.advanced(by: change.at),
+                apply: { @Sendable in provider.setBehaviour(behaviour, forKey: spec.secret) }
+            )
         }
         if let virtual = self.timeline as? VirtualTimeline {
             let stalled = await VirtualDriver(timeline: virtual, pool: pool, callers: workload.callers)
@@ -133,7 +136,12 @@ struct WorkloadRunner<T: Timeline>: Sendable {
                 let status = response?.status ?? 0
                 let outcome =
                     response.map {
-                        StatusClassifier.outcome(status: $0.status, headers: $0.headers, flavour: flavour, latency: latency)
+                        StatusClassifier.outcome(
+                            status: $0.status,
+                            headers: $0.headers,
+                            flavour: flavour,
+                            latency: latency
+                        )
                     } ?? .transientFailure
                 lease.report(outcome)
                 record.withLock { $0.recordAttempt(key: lease.keyIndex, status: status, bucket: bucket(sent)) }

@@ -19,7 +19,9 @@ let machine = Machine.current()
 let wall = ContinuousClock()
 let started = wall.now
 print("rotation-bench on \(machine.summary)")
-print("seed \(options.seed)\(options.quick ? ", quick sizes" : "")\(options.realTime ? ", wall-clock time" : ", virtual time")")
+print(
+    "seed \(options.seed)\(options.quick ? ", quick sizes" : "")\(options.realTime ? ", wall-clock time" : ", virtual time")"
+)
 print("")
 
 var rows: [ResultRow] = []

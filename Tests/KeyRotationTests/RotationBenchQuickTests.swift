@@ -32,9 +32,13 @@ struct RotationBenchQuickTests {
     /// Runs the bench once per process; bounded by a 240 s wall-clock limit (the process is killed after that).
     static let rows: Result<[Row], BenchRunError> = {
         guard let binary = Self.benchExecutable() else {
-            return .failure(BenchRunError("rotation-bench was not found next to the test bundle; build it with `swift build`"))
+            return .failure(
+                BenchRunError("rotation-bench was not found next to the test bundle; build it with `swift build`")
+            )
         }
-        let json = FileManager.default.temporaryDirectory.appendingPathComponent("rotation-bench-\(UUID().uuidString).json")
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "rotation-bench-\(UUID().uuidString).json"
+        )
         defer { try? FileManager.default.removeItem(at: json) }
         let process = Process()
         process.executableURL = binary
@@ -60,7 +64,9 @@ struct RotationBenchQuickTests {
                     scenario: entry["scenario"] as? String ?? "",
                     variant: entry["variant"] as? String ?? "",
                     pool: entry["pool"] as? String ?? "",
-                    figures: (entry["figures"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.doubleValue }
+                    figures: (entry["figures"] as? [String: Any] ?? [:]).compactMapValues {
+                        ($0 as? NSNumber)?.doubleValue
+                    }
                 )
             }
         )

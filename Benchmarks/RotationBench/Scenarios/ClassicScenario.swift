@@ -22,7 +22,7 @@ struct ClassicScenario: WorkloadScenario {
     func workloads(_ options: BenchOptions) -> [Workload] {
         [
             Self.workload(keys: 4, duration: .seconds(options.quick ? 3 : 60)),
-            Self.workload(keys: 100, duration: options.quick ? .milliseconds(300) : .seconds(5)),
+            Self.workload(keys: 100, duration: options.quick ? .milliseconds(300) : .seconds(2)),
         ]
     }
 

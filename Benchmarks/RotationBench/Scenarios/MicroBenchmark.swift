@@ -31,8 +31,12 @@ struct MicroBenchmark: BenchScenario {
                 let timing = Self.measure(rounds: rounds, roundTime: roundTime) { iterations in
                     Self.acquireAndReport(rotator, iterations: iterations)
                 }
-                let one = Self.throughput(threads: 1, for: threadTime) { Self.acquireAndReport(rotator, iterations: $0) }
-                let two = Self.throughput(threads: 2, for: threadTime) { Self.acquireAndReport(rotator, iterations: $0) }
+                let one = Self.throughput(threads: 1, for: threadTime) {
+                    Self.acquireAndReport(rotator, iterations: $0)
+                }
+                let two = Self.throughput(threads: 2, for: threadTime) {
+                    Self.acquireAndReport(rotator, iterations: $0)
+                }
                 rows.append(Self.row(count: count, pool: strategy.description, timing: timing, one: one, two: two))
             }
             let naive = NaiveRotator(
@@ -162,7 +166,11 @@ struct MicroBenchmark: BenchScenario {
         return Double(total.value) / max(elapsed.value.seconds, 1e-9)
     }
 
-    static func asyncThroughput(tasks: Int, for duration: Duration, _ body: @escaping @Sendable () async -> Void) async
+    static func asyncThroughput(
+        tasks: Int,
+        for duration: Duration,
+        _ body: @escaping @Sendable () async -> Void
+    ) async
         -> Double
     {
         let clock = ContinuousClock()

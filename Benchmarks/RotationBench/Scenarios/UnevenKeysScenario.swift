@@ -19,7 +19,9 @@ struct UnevenKeysScenario: WorkloadScenario {
 
     func workloads(_ options: BenchOptions) -> [Workload] {
         let duration = Duration.seconds(options.quick ? 180 : 3600)
-        let plans: [(label: String, perMinute: Int, weight: Int)] = [("a", 4, 2), ("b", 4, 2), ("c", 4, 2), ("d", 30, 15)]
+        let plans: [(label: String, perMinute: Int, weight: Int)] = [
+            ("a", 4, 2), ("b", 4, 2), ("c", 4, 2), ("d", 30, 15),
+        ]
         let keys = plans.map { plan in
             KeySpec(
                 label: plan.label,

@@ -17,8 +17,10 @@ struct UnknownLimitsScenario: WorkloadScenario {
     ]
 
     func workloads(_ options: BenchOptions) -> [Workload] {
-        let duration = Duration.seconds(options.quick ? 60 : 600)
-        return [(SimulatedRetryAfter.exact, "Retry-After exact"), (.none, "no Retry-After")].map { retryAfter, variant in
+        let duration = Duration.seconds(options.quick ? 60 : 300)
+        return [(SimulatedRetryAfter.exact, "Retry-After exact"), (.none, "no Retry-After")].map {
+            retryAfter,
+            variant in
             let keys = (0..<4).map { index in
                 KeySpec(
                     label: "u\(index)",
