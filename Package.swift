@@ -31,7 +31,8 @@ let package = Package(
         .executableTarget(
             name: "RotationBench",
             dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"],
-            path: "Benchmarks/RotationBench"
+            path: "Benchmarks/RotationBench",
+            exclude: ["README.md"]
         ),
         .testTarget(name: "KeyRotationTests", dependencies: ["KeyRotation", "KeyRotationTesting"]),
         .testTarget(name: "KeyRotationHTTPTests", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"]),

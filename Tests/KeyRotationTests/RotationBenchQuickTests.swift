@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// Runs the built `rotation-bench --quick --json FILE` once and checks its deterministic counts, never its timings.
+@Suite("rotation-bench --quick")
+struct RotationBenchQuickTests {
+    /// The `rotation-bench` binary SwiftPM built beside this test bundle (`.build/<triple>/<configuration>/`).
+    static func benchExecutable() -> URL? {
+        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()]
+        if let executable = Bundle.main.executableURL { candidates.append(executable) }
+        candidates.append(Bundle.main.bundleURL)
+        for start in candidates {
+            var directory = start.deletingLastPathComponent()
+            for _ in 0..<6 {
+                let binary = directory.appendingPathComponent("rotation-bench")
+                if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    struct Row {
+        var scenario: String
+        var variant: String
+        var pool: String
+        var figures: [String: Double]
+
+        var isBaseline: Bool { self.pool.hasPrefix("naive") }
+    }
+
+    /// Runs the bench once per process; bounded by a 240 s wall-clock limit (the process is killed after that).
+    static let rows: Result<[Row], BenchRunError> = {
+        guard let binary = Self.benchExecutable() else {
+            return .failure(
+                BenchRunError("rotation-bench was not found next to the test bundle; build it with `swift build`")
+            )
+        }
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "rotation-bench-\(UUID().uuidString).json"
+        )
+        defer { try? FileManager.default.removeItem(at: json) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--quick", "--json", json.path]
+        process.standardOutput = FileHandle.nullDevice
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        do { try process.run() } catch { return .failure(BenchRunError("cannot start rotation-bench: \(error)")) }
+        if finished.wait(timeout: .now() + 240) == .timedOut {
+            process.terminate()
+            return .failure(BenchRunError("rotation-bench --quick did not finish within 240 s"))
+        }
+        guard process.terminationStatus == 0 else {
+            return .failure(BenchRunError("rotation-bench --quick exited with status \(process.terminationStatus)"))
+        }
+        guard let data = try? Data(contentsOf: json),
+            let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let results = document["results"] as? [[String: Any]]
+        else { return .failure(BenchRunError("rotation-bench --quick wrote no readable JSON")) }
+        return .success(
+            results.map { entry in
+                Row(
+                    scenario: entry["scenario"] as? String ?? "",
+                    variant: entry["variant"] as? String ?? "",
+                    pool: entry["pool"] as? String ?? "",
+                    figures: (entry["figures"] as? [String: Any] ?? [:]).compactMapValues {
+                        ($0 as? NSNumber)?.doubleValue
+                    }
+                )
+            }
+        )
+    }()
+
+    struct BenchRunError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    @Test("every scenario reports rows for every strategy and the baseline, and none stalled")
+    func everyScenarioRuns() throws {
+        let rows = try Self.rows.get()
+        for scenario in ["micro", "classic", "uneven", "virustotal", "faults", "unknown-limits", "many-keys"] {
+            let pools = Set(rows.filter { $0.scenario == scenario }.map(\.pool))
+            #expect(pools.count == 5, "scenario \(scenario) has pools \(pools.sorted())")
+        }
+        for row in rows { #expect(row.figures["stalled"] == nil, "\(row.scenario) \(row.variant) \(row.pool) stalled") }
+    }
+
+    @Test("known limits: the SDK's pools get no 429")
+    func knownLimitsGiveNo429() throws {
+        let rows = try Self.rows.get().filter { ["classic", "uneven", "virustotal", "faults"].contains($0.scenario) }
+        #expect(!rows.isEmpty)
+        for row in rows where !row.isBaseline {
+            #expect(row.figures["http_429"] == 0, "\(row.scenario) \(row.variant) \(row.pool)")
+        }
+    }
+
+    @Test("faults: the SDK's pools lose no request")
+    func faultsLoseNothing() throws {
+        let rows = try Self.rows.get().filter { $0.scenario == "faults" && !$0.isBaseline }
+        #expect(rows.count == 4)
+        for row in rows {
+            #expect(row.figures["lost"] == 0, "\(row.pool)")
+            #expect((row.figures["http_401"] ?? 0) > 0, "\(row.pool): the invalid key was never met")
+            #expect((row.figures["http_5xx_or_reset"] ?? 0) > 0, "\(row.pool): the flapping key was never met")
+        }
+    }
+
+    @Test("classic, 4 keys 100 ms apart: exactly 40 requests per virtual second")
+    func classicServesTheFullRate() throws {
+        let rows = try Self.rows.get().filter { $0.scenario == "classic" && $0.variant.hasPrefix("4 keys") }
+        #expect(rows.count == 5)
+        for row in rows { #expect(row.figures["served_per_s"] == 40, "\(row.pool)") }
+    }
+}
