@@ -37,9 +37,9 @@ public struct CompositeLimiter: RateLimiter, Hashable {
     @inline(__always)
     public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
         var earliest = now
-        for part in self.parts {
+        for index in self.parts.indices {
             let instant: Timestamp
-            switch part {
+            switch self.parts[index] {
             case .tokenBucket(let limiter): instant = limiter.earliestAdmission(cost: cost, at: now)
             case .gcra(let limiter): instant = limiter.earliestAdmission(cost: cost, at: now)
             case .spacing(let limiter): instant = limiter.earliestAdmission(cost: cost, at: now)

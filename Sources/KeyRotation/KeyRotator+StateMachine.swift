@@ -153,10 +153,13 @@ extension KeyRotatorCore {
             }
             var earliest = Timestamp.distantFuture
             var allInvalid = true
-            for entry in self.entries {
-                if !entry.health.isInvalid(at: now) { allInvalid = false }
-                let ready = entry.readyAt(cost: cost, at: now, spacing: self.spacing)
-                if ready < earliest { earliest = ready }
+            let spacing = self.spacing
+            self.entries.withUnsafeBufferPointer { buffer in  // in place: no copy of any entry
+                for index in buffer.indices {
+                    if allInvalid && !buffer[index].health.isInvalid(at: now) { allInvalid = false }
+                    let ready = buffer[index].readyAt(cost: cost, at: now, spacing: spacing)
+                    if ready < earliest { earliest = ready }
+                }
             }
             if allInvalid {
                 return .unavailable(

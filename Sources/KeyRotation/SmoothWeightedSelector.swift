@@ -7,14 +7,23 @@ struct SmoothWeightedSelector: KeySelector {
         at now: Timestamp,
         random: inout SplitMix64
     ) -> Int? {
-        var best: Int?
-        var total = 0
-        for index in entries.indices where entries[index].isReady(cost: cost, at: now, spacing: 0) {
-            entries[index].currentWeight += entries[index].weight
-            total += entries[index].weight
-            if best == nil || entries[index].currentWeight > entries[best!].currentWeight { best = index }
+        // Through a buffer pointer: the entries are read in place, never copied (a copy retains every reference
+        // a KeyEntry holds).
+        entries.withUnsafeMutableBufferPointer { buffer in
+            var best = -1
+            var bestWeight = Int.min
+            var total = 0
+            for index in buffer.indices where buffer[index].isReady(cost: cost, at: now, spacing: 0) {
+                buffer[index].currentWeight += buffer[index].weight
+                total += buffer[index].weight
+                if buffer[index].currentWeight > bestWeight {
+                    best = index
+                    bestWeight = buffer[index].currentWeight
+                }
+            }
+            guard best >= 0 else { return nil }
+            buffer[best].currentWeight -= total
+            return best
         }
-        if let best { entries[best].currentWeight -= total }
-        return best
     }
 }
