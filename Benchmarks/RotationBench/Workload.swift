@@ -48,7 +48,8 @@ struct ScheduledChange: Sendable {
 }
 
 /// A closed-loop workload: `callers` tasks that each acquire, send, wait the latency, report, and repeat, with up to
-/// `attemptsPerJob` attempts (on any key) before a job counts as lost.
+/// `attemptsPerJob` transient failures or `refusalsPerJob` refusals (429, quota, invalid key) before a job counts as
+/// lost: `RotatingClient`'s defaults.
 struct Workload: Sendable {
     var scenario: String
     var variant: String
@@ -58,6 +59,7 @@ struct Workload: Sendable {
     var latency: RequestLatency = .fixed(.zero)
     var duration: Duration
     var attemptsPerJob = 4
+    var refusalsPerJob = 32
     /// The naive baseline's spacing per key (it knows nothing else).
     var baselineMinimumDelay: Duration
     var health: HealthPolicy = .default

@@ -105,9 +105,11 @@ struct WorkloadRunner<T: Timeline>: Sendable {
         while self.timeline.now() < end {
             var firstFailure: Timestamp?
             var served = false
-            var attempts = 0
-            while attempts < self.workload.attemptsPerJob {
-                attempts += 1
+            // As RotatingClient counts: transient failures spend the attempt budget; refusals (429, quota, invalid
+            // key: the upstream did nothing) spend a larger one.
+            var failures = 0
+            var refusals = 0
+            while failures < self.workload.attemptsPerJob && refusals < self.workload.refusalsPerJob {
                 let asked = self.timeline.now()
                 let lease: PoolLease
                 do {
@@ -116,6 +118,7 @@ struct WorkloadRunner<T: Timeline>: Sendable {
                     if Task.isCancelled || self.timeline.now() >= end { return }
                     // Every key unusable (all invalid): count it and try again a second later.
                     record.withLock { $0.acquireFailures += 1 }
+                    failures += 1
                     if firstFailure == nil { firstFailure = asked }
                     do { try await self.timeline.sleep(until: asked.advanced(by: .seconds(1))) } catch { return }
                     continue
@@ -145,10 +148,15 @@ struct WorkloadRunner<T: Timeline>: Sendable {
                     } ?? .transientFailure
                 lease.report(outcome)
                 record.withLock { $0.recordAttempt(key: lease.keyIndex, status: status, bucket: bucket(sent)) }
-                if case .success = outcome {
+                switch outcome {
+                case .success:
                     served = true
-                    break
+                case .rateLimited, .quotaExhausted, .invalidKey:
+                    refusals += 1
+                default:
+                    failures += 1
                 }
+                if served { break }
                 if firstFailure == nil { firstFailure = sent }
             }
             let recovery = served ? firstFailure.map { $0.duration(to: self.timeline.now()).nanoseconds } : nil

@@ -223,7 +223,10 @@ extension KeyRotatorCore {
                 self.rateLimited += 1
                 self.entries[slot].rateLimitedCount += 1
                 self.entries[slot].recordFailure(at: now)
-                if self.policy.learnsPacing && self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) == nil {
+                // Learn once per episode: the 429s that follow while the window is still full say nothing new.
+                if self.policy.learnsPacing && self.entries[slot].health.consecutiveRateLimits == 0
+                    && self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) == nil
+                {
                     self.entries[slot].learnPace()
                 }
             case .transientFailure:

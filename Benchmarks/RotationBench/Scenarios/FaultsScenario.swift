@@ -6,7 +6,7 @@ import KeyRotationTesting
 /// job on any key. The naive baseline spaces keys by 200 ms and ignores what the answers say.
 struct FaultsScenario: WorkloadScenario {
     let name = "faults"
-    let title = "4. Faults: one key turns invalid, one flaps with 503s (4 attempts per request)"
+    let title = "4. Faults: one key turns invalid, one flaps with 503s (4 transient attempts per request)"
     let columns = [
         Column("served", "served"),
         Column("lost", "lost"),
