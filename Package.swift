@@ -48,7 +48,9 @@ let package = Package(
         ),
         .testTarget(
             name: "VirusTotalTests",
-            dependencies: ["VirusTotal", "KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "KeyRotationTesting"]
+            dependencies: [
+                "VirusTotal", "Aptos", "Nodit", "KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "KeyRotationTesting",
+            ]
         ),
         .testTarget(
             name: "AptosTests",
