@@ -43,11 +43,18 @@ extension KeyRotatorCore {
 
             init(_ strategy: SelectionStrategy) {
                 switch strategy.wrapped {
-                case .roundRobin(let delay): self = .roundRobin(RoundRobinSelector(minimumDelay: delay))
+                case .roundRobin(let delay, let spreads):
+                    self = .roundRobin(RoundRobinSelector(minimumDelay: delay, spreadsUses: spreads))
                 case .smoothWeighted: self = .smoothWeighted(SmoothWeightedSelector())
                 case .mostRemainingQuota: self = .mostRemainingQuota(MostRemainingQuotaSelector())
                 case .healthAware: self = .healthAware(HealthAwareSelector())
                 }
+            }
+
+            /// When the strategy itself allows the next grant (a paced round robin), if it paces grants.
+            func earliestGrant(keyCount: Int) -> Timestamp? {
+                if case .roundRobin(let selector) = self { return selector.earliestGrant(keyCount: keyCount) }
+                return nil
             }
 
             @inline(__always)
@@ -169,6 +176,9 @@ extension KeyRotatorCore {
                         message: "every key in the pool was rejected by the provider (401/403); check or replace the keys"
                     )
                 )
+            }
+            if earliest != .distantFuture, let cadence = self.selector.earliestGrant(keyCount: self.entries.count) {
+                earliest = max(earliest, cadence)
             }
             if earliest == .distantFuture {
                 return .unavailable(

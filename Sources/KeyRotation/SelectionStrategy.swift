@@ -8,7 +8,7 @@
 /// | ``healthAware`` | the lighter of two random keys by latency × load, penalising failures | keys of uneven quality |
 public struct SelectionStrategy: Hashable, Sendable, CustomStringConvertible {
     enum Wrapped: Hashable, Sendable {
-        case roundRobin(minimumDelay: Duration)
+        case roundRobin(minimumDelay: Duration, spreadsUses: Bool)
         case smoothWeighted
         case mostRemainingQuota
         case healthAware
@@ -19,8 +19,14 @@ public struct SelectionStrategy: Hashable, Sendable, CustomStringConvertible {
     private init(wrapped: Wrapped) { self.wrapped = wrapped }
 
     /// Each key in turn; a key used less than `minimumDelay` ago is skipped, never slept on.
-    public static func roundRobin(minimumDelay: Duration = .zero) -> Self {
-        Self(wrapped: .roundRobin(minimumDelay: minimumDelay))
+    ///
+    /// - Parameters:
+    ///   - minimumDelay: The least time between two uses of one key. Default zero.
+    ///   - spreadsUses: With a `minimumDelay`, whether the pool also spaces its grants evenly, `minimumDelay / keys`
+    ///     apart, instead of handing out every key the instant they all free up. Spread grants keep the upstream
+    ///     free of bursts and give every waiting caller the fair share of waiting time. Default `true`.
+    public static func roundRobin(minimumDelay: Duration = .zero, spreadsUses: Bool = true) -> Self {
+        Self(wrapped: .roundRobin(minimumDelay: minimumDelay, spreadsUses: spreadsUses))
     }
 
     /// Round robin with no spacing.
@@ -51,13 +57,14 @@ public struct SelectionStrategy: Hashable, Sendable, CustomStringConvertible {
 
     /// The minimum spacing between two uses of one key, in nanoseconds.
     var spacingNanoseconds: Int64 {
-        if case .roundRobin(let delay) = self.wrapped { return delay.nanoseconds }
+        if case .roundRobin(let delay, _) = self.wrapped { return delay.nanoseconds }
         return 0
     }
 
     public var description: String {
         switch self.wrapped {
-        case .roundRobin(let delay): delay == .zero ? "round-robin" : "round-robin(\(delay.compactDescription))"
+        case .roundRobin(let delay, let spreads):
+            delay == .zero ? "round-robin" : "round-robin(\(delay.compactDescription)\(spreads ? "" : ", bursts"))"
         case .smoothWeighted: "weighted"
         case .mostRemainingQuota: "most-remaining"
         case .healthAware: "health-aware"

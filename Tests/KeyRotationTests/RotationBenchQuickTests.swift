@@ -1,4 +1,5 @@
 import Foundation
+import KeyRotation
 import Testing
 
 /// Runs the built `rotation-bench --quick --json FILE` once and checks its deterministic counts, never its timings.
@@ -30,7 +31,11 @@ struct RotationBenchQuickTests {
     }
 
     /// Runs the bench once per process; bounded by a 240 s wall-clock limit (the process is killed after that).
-    static let rows: Result<[Row], BenchRunError> = {
+    /// Awaited, never waited on: blocking a thread of the concurrency pool for the bench's run would starve the
+    /// other suites running in parallel.
+    static let rows = Task<Result<[Row], BenchRunError>, Never> { await Self.runQuickBench() }
+
+    private static func runQuickBench() async -> Result<[Row], BenchRunError> {
         guard let binary = Self.benchExecutable() else {
             return .failure(
                 BenchRunError("rotation-bench was not found next to the test bundle; build it with `swift build`")
@@ -44,13 +49,23 @@ struct RotationBenchQuickTests {
         process.executableURL = binary
         process.arguments = ["--quick", "--json", json.path]
         process.standardOutput = FileHandle.nullDevice
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        do { try process.run() } catch { return .failure(BenchRunError("cannot start rotation-bench: \(error)")) }
-        if finished.wait(timeout: .now() + 240) == .timedOut {
-            process.terminate()
-            return .failure(BenchRunError("rotation-bench --quick did not finish within 240 s"))
+        let timedOut = Locked(false)
+        let started: Bool = await withCheckedContinuation { continuation in
+            process.terminationHandler = { _ in continuation.resume(returning: true) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(returning: false)
+                return
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 240) {
+                if process.isRunning {
+                    timedOut.withLock { $0 = true }
+                    process.terminate()
+                }
+            }
         }
+        guard started else { return .failure(BenchRunError("cannot start rotation-bench")) }
+        if timedOut.value { return .failure(BenchRunError("rotation-bench --quick did not finish within 240 s")) }
         guard process.terminationStatus == 0 else {
             return .failure(BenchRunError("rotation-bench --quick exited with status \(process.terminationStatus)"))
         }
@@ -70,7 +85,7 @@ struct RotationBenchQuickTests {
                 )
             }
         )
-    }()
+    }
 
     struct BenchRunError: Error, CustomStringConvertible {
         var description: String
@@ -78,8 +93,8 @@ struct RotationBenchQuickTests {
     }
 
     @Test("every scenario reports rows for every strategy and the baseline, and none stalled")
-    func everyScenarioRuns() throws {
-        let rows = try Self.rows.get()
+    func everyScenarioRuns() async throws {
+        let rows = try await Self.rows.value.get()
         for scenario in ["micro", "classic", "uneven", "virustotal", "faults", "unknown-limits", "many-keys"] {
             let pools = Set(rows.filter { $0.scenario == scenario }.map(\.pool))
             #expect(pools.count == 5, "scenario \(scenario) has pools \(pools.sorted())")
@@ -88,8 +103,8 @@ struct RotationBenchQuickTests {
     }
 
     @Test("known limits: the SDK's pools get no 429")
-    func knownLimitsGiveNo429() throws {
-        let rows = try Self.rows.get().filter { ["classic", "uneven", "virustotal", "faults"].contains($0.scenario) }
+    func knownLimitsGiveNo429() async throws {
+        let rows = try await Self.rows.value.get().filter { ["classic", "uneven", "virustotal", "faults"].contains($0.scenario) }
         #expect(!rows.isEmpty)
         for row in rows where !row.isBaseline {
             #expect(row.figures["http_429"] == 0, "\(row.scenario) \(row.variant) \(row.pool)")
@@ -97,8 +112,8 @@ struct RotationBenchQuickTests {
     }
 
     @Test("faults: the SDK's pools lose no request")
-    func faultsLoseNothing() throws {
-        let rows = try Self.rows.get().filter { $0.scenario == "faults" && !$0.isBaseline }
+    func faultsLoseNothing() async throws {
+        let rows = try await Self.rows.value.get().filter { $0.scenario == "faults" && !$0.isBaseline }
         #expect(rows.count == 4)
         for row in rows {
             #expect(row.figures["lost"] == 0, "\(row.pool)")
@@ -108,8 +123,8 @@ struct RotationBenchQuickTests {
     }
 
     @Test("classic, 4 keys 100 ms apart: exactly 40 requests per virtual second")
-    func classicServesTheFullRate() throws {
-        let rows = try Self.rows.get().filter { $0.scenario == "classic" && $0.variant.hasPrefix("4 keys") }
+    func classicServesTheFullRate() async throws {
+        let rows = try await Self.rows.value.get().filter { $0.scenario == "classic" && $0.variant.hasPrefix("4 keys") }
         #expect(rows.count == 5)
         for row in rows { #expect(row.figures["served_per_s"] == 40, "\(row.pool)") }
     }
