@@ -1,3 +1,5 @@
+import KeyRotationHTTP
+
 private enum PageOutcome: Sendable {
     case page([Transaction], LedgerHeaders)
     /// The node's head is below the page's start (it answered `invalid_input` with its head).
@@ -6,15 +8,53 @@ private enum PageOutcome: Sendable {
 
 private func fetchTransactionPage<C: Clock>(
     _ client: AptosClient<C>,
-    _ range: ClosedRange<UInt64>
+    _ range: ClosedRange<UInt64>,
+    _ configuration: TransactionStream<C>.Configuration
 ) async throws -> PageOutcome where C.Duration == Duration {
-    do {
-        let response = try await client.transactions(start: range.lowerBound, limit: range.count)
-        return .page(response.value, response.ledger)
-    } catch let error as AptosAPIError where !error.isPruned && error.code == .invalidInput {
-        guard let head = error.ledger.ledgerVersion, head < range.lowerBound else { throw error }
-        return .notYet(head: head)
+    try await retryingPassingFaults(client.clock, configuration) {
+        do {
+            let response = try await client.transactions(start: range.lowerBound, limit: range.count)
+            return .page(response.value, response.ledger)
+        } catch let error as AptosAPIError where !error.isPruned && error.code == .invalidInput {
+            guard let head = error.ledger.ledgerVersion, head < range.lowerBound else { throw error }
+            return .notYet(head: head)
+        }
     }
+}
+
+/// Runs `operation`, and again after a pause (doubling from ``TransactionStream/Configuration/retryPause``) up
+/// to ``TransactionStream/Configuration/retries`` times while it fails in a way that may pass (see
+/// ``isPassingFault(_:)``). The node's own answers (not found, pruned, bad request) and the pool's verdicts (no
+/// usable key, every key limited past the deadline) are thrown at once.
+private func retryingPassingFaults<C: Clock, T: Sendable>(
+    _ clock: C,
+    _ configuration: TransactionStream<C>.Configuration,
+    _ operation: () async throws -> T
+) async throws -> T where C.Duration == Duration {
+    var pause = configuration.retryPause
+    for _ in 0..<configuration.retries {
+        do {
+            return try await operation()
+        } catch where isPassingFault(error) {
+            try await clock.sleep(until: clock.now.advanced(by: pause), tolerance: nil)
+            pause = pause * 2
+        }
+    }
+    return try await operation()
+}
+
+/// Whether a failed read may succeed if asked again later: the upstream kept failing (5xx, resets, timeouts) past
+/// the client's own retries, a body came back cut short, or an error status came without an AptosError body
+/// (a proxy's page, a refused redirect) outside 4xx.
+private func isPassingFault(_ error: any Error) -> Bool {
+    if let error = error as? RotatingClientError {
+        return error.code == .attemptsExhausted || error.code == .deadlineExceeded || error.code == .transport
+    }
+    if let error = error as? AptosClientError {
+        if error.code == .decodingFailed { return true }
+        if error.code == .unexpectedResponse { return !(400..<500).contains(error.status ?? 0) }
+    }
+    return false
 }
 
 extension TransactionStream {
@@ -187,7 +227,7 @@ extension TransactionStream {
                 }
                 let client = self.stream.client
                 let fetched = range
-                let task = Task { try await fetchTransactionPage(client, fetched) }
+                let task = Task { try await fetchTransactionPage(client, fetched, configuration) }
                 self.slots[range.lowerBound] = Slot(range: range, task: task)
             }
         }
@@ -197,7 +237,10 @@ extension TransactionStream {
             let clock = self.stream.client.clock
             try await clock.sleep(until: clock.now.advanced(by: self.pollInterval), tolerance: nil)
             self.pollInterval = Swift.min(self.pollInterval * 2, self.stream.configuration.maximumPollInterval)
-            let info = try await self.stream.client.ledgerInfo()
+            let client = self.stream.client
+            let info = try await retryingPassingFaults(client.clock, self.stream.configuration) {
+                try await client.ledgerInfo()
+            }
             self.knownHead = info.value.ledgerVersion
         }
 

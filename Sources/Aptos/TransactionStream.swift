@@ -15,7 +15,9 @@
 /// ``Configuration/maximumPollInterval`` while nothing new arrives. Pages the node has only partly committed are
 /// completed later, never skipped.
 ///
-/// **Errors.** A start version the node has pruned throws ``AptosAPIError`` once (``AptosAPIError/isPruned`` is
+/// **Errors.** A page whose fetch failed on a fault that may pass (the upstream failing past the client's retries,
+/// a body cut short) is asked for again, up to ``Configuration/retries`` times with a doubling pause. A start
+/// version the node has pruned throws ``AptosAPIError`` once (``AptosAPIError/isPruned`` is
 /// true and ``AptosAPIError/oldestLedgerVersion`` names the oldest version available), with no retry. After any
 /// error the iterator is finished and returns `nil`; the in-flight fetches are cancelled, as they are when the
 /// consuming task is cancelled or the iterator is dropped.
@@ -44,6 +46,14 @@ public struct TransactionStream<C: Clock>: AsyncSequence, Sendable where C.Durat
         public var initialPollInterval: Duration = .seconds(1)
         /// The longest wait between polls of the head. Default 30 s.
         public var maximumPollInterval: Duration = .seconds(30)
+        /// How many more times a page (or a poll of the head) is asked for after the client gave up on a fault
+        /// that may pass: the upstream kept failing (5xx, resets, timeouts), a body came back cut short, or an
+        /// error status came without the node's error body (outside 4xx). Default 3.
+        public var retries: Int = 3 {
+            willSet { precondition(newValue >= 0, "retries can't be negative") }
+        }
+        /// The pause before the first of those retries; it doubles for each next one. Default 1 s.
+        public var retryPause: Duration = .seconds(1)
 
         /// The defaults.
         public init() {}

@@ -18,7 +18,9 @@ extension CommandGroup {
             Requests go to Aptos Labs (APTOS_API_KEYS, optional: without keys the per-IP limits apply) and/or \
             Nodit (NODIT_API_KEYS). --via auto (default) prefers Nodit when Nodit keys are set and fails over to \
             Aptos Labs when Nodit's keys are limited or it fails. APTOS_BASE_URL and NODIT_BASE_URL override the \
-            base URLs (https; plain http only for loopback hosts).
+            base URLs (https; plain http only for loopback hosts). Keys have no limits by default (the pools pace \
+            themselves after a 429); --key-rate gives each key's limits, in both pools, e.g. \
+            keyrotation aptos ledger --key-rate 5/s or --key-rate 50000/300s.
             """
     )
 }
@@ -134,16 +136,29 @@ struct AptosCommandContext {
         self.client = AptosClient(endpoints: endpoints)
     }
 
-    /// Runs `body`, turning the SDK's errors into the command line's: no usable key → exit 3.
-    static func run(_ body: () async throws -> ExitCode) async throws -> ExitCode {
+    /// Runs `body`, turning the SDK's errors into the command line's: no usable key → exit 3, a bad argument →
+    /// exit 2, anything else → exit 1. Every message is cleared of the Aptos and Nodit keys first (an upstream may
+    /// echo a key in the text it answers with).
+    static func run(_ invocation: Invocation, _ body: () async throws -> ExitCode) async throws -> ExitCode {
+        let secrets = [CLIProvider.aptos, CLIProvider.nodit].flatMap { provider in
+            KeySource.variables(invocation.environment.variables, prefix: provider.keyPrefix).secrets()
+        }
+        func redacted(_ text: String) -> String {
+            secrets.filter { !$0.isEmpty }.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+        }
         do {
             return try await body()
         } catch let error as RotatingClientError where error.code == .noUsableKey {
-            throw CLIError.noUsableKey(error.description)
-        } catch let error as AptosAPIError {
-            throw CLIError.failed(error.description)
+            throw CLIError.noUsableKey(redacted(error.description))
         } catch let error as AptosClientError where error.code == .invalidArgument {
-            throw UsageError(error.message)
+            throw UsageError(redacted(error.message))
+        } catch let error as CLIError {
+            throw CLIError(error.exitCode, redacted(error.message))
+        } catch let error as KeyRotatorError {
+            throw error.code == .noKeys || error.code == .allKeysInvalid
+                ? CLIError.noUsableKey(redacted(error.message)) : CLIError.failed(redacted(error.message))
+        } catch {
+            throw CLIError.failed(redacted("\(error)"))
         }
     }
 }
@@ -219,12 +234,17 @@ struct AptosLedgerCommand: CLICommand {
     let name = "ledger"
     let summary = "Show the ledger: chain id, versions, block height, epoch"
     var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
-    var examples: [String] { ["keyrotation aptos ledger", "keyrotation aptos ledger --network testnet --json"] }
+    var examples: [String] {
+        [
+            "keyrotation aptos ledger", "keyrotation aptos ledger --network testnet --json",
+            "keyrotation aptos ledger --key-rate 5/s",
+        ]
+    }
 
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
             let context = try AptosCommandContext(invocation)
-            return try await AptosCommandContext.run {
+            return try await AptosCommandContext.run(invocation) {
                 let response = try await context.client.ledgerInfo()
                 let info = response.value
                 let summary = LedgerSummary(
@@ -277,7 +297,7 @@ struct AptosAccountCommand: CLICommand {
         await invocation.perform {
             let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
             let context = try AptosCommandContext(invocation)
-            return try await AptosCommandContext.run {
+            return try await AptosCommandContext.run(invocation) {
                 let account = try await context.client.account(address).value
                 let output = Output(
                     address: address.longForm,
@@ -309,7 +329,7 @@ struct AptosResourcesCommand: CLICommand {
         await invocation.perform {
             let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
             let context = try AptosCommandContext(invocation)
-            return try await AptosCommandContext.run {
+            return try await AptosCommandContext.run(invocation) {
                 let resources = try await context.client.accountResources(address).value
                 if invocation.global.json {
                     try JSONOutput.write(resources, to: invocation.stdout)
@@ -333,7 +353,12 @@ struct AptosTransactionsCommand: CLICommand {
             .aptosNetwork, .aptosVia,
         ]
     }
-    var examples: [String] { ["keyrotation aptos transactions --start 1000 --limit 10 --json"] }
+    var examples: [String] {
+        [
+            "keyrotation aptos transactions --start 1000 --limit 10 --json",
+            "keyrotation aptos transactions --start 1000 --via nodit --key-rate 10/s,1000000/day",
+        ]
+    }
 
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
@@ -342,7 +367,7 @@ struct AptosTransactionsCommand: CLICommand {
             }
             let limit = invocation.arguments.integer("limit") ?? 25
             let context = try AptosCommandContext(invocation)
-            return try await AptosCommandContext.run {
+            return try await AptosCommandContext.run(invocation) {
                 let page = try await context.client.transactions(start: start, limit: limit).value
                 let summaries = page.map(TransactionSummary.init)
                 if invocation.global.json {
@@ -356,30 +381,34 @@ struct AptosTransactionsCommand: CLICommand {
     }
 }
 
-/// `keyrotation aptos stream --from V [--to V] --checkpoint FILE`.
+/// `keyrotation aptos stream --from V [--to V] [--checkpoint FILE]`.
 struct AptosStreamCommand: CLICommand {
     let name = "stream"
     let summary = "Stream transactions in order from a version, resumable from a checkpoint file"
     var options: [OptionSpec] {
         [
             .text("from", placeholder: "V", help: "The first version", required: true),
-            .text("to", placeholder: "V", help: "The last version (default: follow the ledger head)"),
-            .text("checkpoint", placeholder: "FILE", help: "SQLite file where progress is saved", required: true),
+            .text("to", placeholder: "V", help: "The last version, inclusive (default: follow the ledger head)"),
+            .text("checkpoint", placeholder: "FILE", help: "SQLite file where progress is saved (default none)"),
             .aptosNetwork, .aptosVia,
         ]
     }
     var discussion: String? {
         """
         Pages of 100 are fetched ahead (4 at a time, across keys) and printed strictly in version order, one \
-        line per transaction (one JSON object per line with --json). The checkpoint (named \
-        aptos.<network>.transactions in FILE) is advanced after each page has been printed; a restarted stream \
-        resumes there, repeating at most the page in progress. Without --to the stream follows the head.
+        line per transaction (one JSON object per line with --json); a page that fails on a passing fault (5xx, \
+        resets, a body cut short) is asked for again, up to 3 times. With --checkpoint the next version is saved \
+        in FILE (as aptos.<network>.transactions) after each line is written, and a rerun starts there, so a \
+        killed stream repeats at most the line it was writing; without it nothing is saved and a rerun starts \
+        again at --from. Without --to the stream follows the head until it is stopped. --key-rate gives the \
+        per-key limits of both pools (Aptos Labs and Nodit keys).
         """
     }
     var examples: [String] {
         [
-            "keyrotation aptos stream --from 0 --to 100000 --checkpoint indexer.sqlite --json",
-            "keyrotation aptos stream --from 3000000000 --checkpoint tail.sqlite --via nodit",
+            "keyrotation aptos stream --from 0 --to 100000 --checkpoint indexer.sqlite --json >> txns.jsonl",
+            "keyrotation aptos stream --from 3000000000 --checkpoint tail.sqlite --via nodit --key-rate 10/s",
+            "keyrotation aptos stream --from 1000 --to 1099",
         ]
     }
 
@@ -391,28 +420,56 @@ struct AptosStreamCommand: CLICommand {
             }
             let to = try AptosArguments.version(arguments.value("to"), option: "to")
             if let to, to < from { throw UsageError("option --to (\(to)) is below --from (\(from))") }
-            guard let path = arguments.value("checkpoint"), !path.isEmpty else {
-                throw UsageError("missing option --checkpoint FILE")
-            }
+            let path = arguments.value("checkpoint")
+            if path?.isEmpty == true { throw UsageError("option --checkpoint needs a file path") }
             let context = try AptosCommandContext(invocation)
-            let checkpoint: SQLiteTransactionCheckpoint
-            do {
-                checkpoint = try SQLiteTransactionCheckpoint(
-                    path: path,
-                    name: "aptos.\(context.network.name).transactions"
-                )
-            } catch {
-                throw CLIError.failed("cannot open the checkpoint file \(path): \(error)")
+            let checkpoint = try path.map { path in try Self.checkpoint(at: path, network: context.network) }
+            var start = from
+            if let checkpoint, let saved = try checkpoint.next(), saved > start { start = saved }
+            if let to, start > to {
+                invocation.stderr.line("keyrotation: the checkpoint is past --to \(to): nothing left to stream")
+                return .success
             }
-            return try await AptosCommandContext.run {
+            return try await AptosCommandContext.run(invocation) {
                 let lines = JSONLines(sink: invocation.stdout)
-                let stream = context.client.transactionStream(from: from, through: to, checkpoint: checkpoint)
-                for try await transaction in stream {
+                // The stream keeps no checkpoint: the command saves one after each line it has written.
+                for try await transaction in context.client.transactionStream(from: start, through: to) {
                     let summary = TransactionSummary(transaction)
                     if invocation.global.json { try lines.write(summary) } else { invocation.stdout.line(summary.line) }
+                    if let checkpoint, let version = transaction.version {
+                        try checkpoint.save(next: version == .max ? version : version + 1)
+                    }
                 }
                 return .success
             }
+        }
+    }
+
+    /// The stream's checkpoint in the SQLite file at `path`, named for `network`.
+    private static func checkpoint(at path: String, network: AptosNetwork) throws(CLIError) -> StreamCheckpoint {
+        do {
+            let checkpoint = try SQLiteTransactionCheckpoint(path: path, name: "aptos.\(network.name).transactions")
+            return StreamCheckpoint(checkpoint: checkpoint, path: path)
+        } catch {
+            throw CLIError.failed("cannot open the checkpoint file \(path): \(error)")
+        }
+    }
+}
+
+/// The `--checkpoint` file of `aptos stream`, with its failures as the command line's errors (exit 1).
+private struct StreamCheckpoint {
+    let checkpoint: SQLiteTransactionCheckpoint
+    let path: String
+
+    func next() throws(CLIError) -> UInt64? {
+        do { return try self.checkpoint.load() } catch {
+            throw CLIError.failed("cannot read the checkpoint file \(self.path): \(error)")
+        }
+    }
+
+    func save(next version: UInt64) throws(CLIError) {
+        do { try self.checkpoint.save(nextVersion: version) } catch {
+            throw CLIError.failed("cannot save the checkpoint (next version \(version)) in \(self.path): \(error)")
         }
     }
 }

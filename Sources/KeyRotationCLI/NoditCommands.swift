@@ -13,7 +13,9 @@ extension CommandGroup {
         discussion: """
             Keys come from NODIT_API_KEYS (or NODIT_API_KEY, NODIT_API_KEY_1…N). NODIT_WEB3_BASE_URL overrides \
             the Data API's base (https://web3.nodit.io/v1/aptos/<network>; plain http only for loopback hosts). \
-            Lists page by cursor: pass the printed cursor back with --cursor, or use --all.
+            Lists page by cursor: pass the printed cursor back with --cursor, or use --all. Keys have no limits by \
+            default; give your plan's with --key-rate (each request counts as one unit), e.g. \
+            keyrotation nodit tokens 0x1 --key-rate 10/s,100000/day.
             """
     )
 }
@@ -59,7 +61,7 @@ struct NoditCommandContext {
             let pageSize = invocation.arguments.integer("limit") ?? 20
             let cursor = invocation.arguments.value("cursor")
             let context = try NoditCommandContext(invocation)
-            return try await AptosCommandContext.run {
+            return try await AptosCommandContext.run(invocation) {
                 let items: [Item]
                 var next: String?
                 if invocation.arguments.flag("all") {
@@ -97,7 +99,9 @@ struct NoditTokensCommand: CLICommand {
     let summary = "Tokens (coins and fungible assets) an account holds"
     var options: [OptionSpec] { [.noditPageSize, .noditCursor, .noditAll, .aptosNetwork] }
     var arguments: [ArgumentSpec] { [addressArgument] }
-    var examples: [String] { ["keyrotation nodit tokens 0x1 --json"] }
+    var examples: [String] {
+        ["keyrotation nodit tokens 0x1 --json", "keyrotation nodit tokens 0x1 --all --key-rate 10/s,100000/day"]
+    }
 
     struct Row: Encodable, Sendable {
         var assetType: String

@@ -208,4 +208,87 @@ struct TransactionStreamTests {
         let error = await #expect(throws: AptosClientError.self) { _ = try await iterator.next() }
         #expect(error?.code == .inconsistentPage)
     }
+
+    /// A client over one key the gateway treats as `behaviour`.
+    private func faultyClient(
+        _ behaviour: SimulatedKeyBehaviour
+    ) -> (SimulatedProvider<TestClock>, AptosClient<TestClock>) {
+        let provider = SimulatedProvider(
+            clock: self.clock,
+            seed: 5,
+            flavour: .aptos,
+            keys: [aptosSecrets[0]: behaviour],
+            ledger: SimulatedLedger()
+        )
+        var configuration = KeyRotator<TestClock>.Configuration(strategy: .roundRobin)
+        configuration.seed = 11
+        let rotator = KeyRotator(
+            keys: [APIKey(aptosSecrets[0], label: "aptos-1")],
+            configuration: configuration,
+            clock: self.clock
+        )
+        let client = AptosClient(
+            endpoints: [.aptosLabs(network: .mainnet, rotator: rotator)],
+            transport: provider,
+            clock: self.clock,
+            seed: 3
+        )
+        return (provider, client)
+    }
+
+    /// The gateway fails six requests in a row (more than the client's four attempts): the stream asks for the
+    /// page again after a pause instead of ending, and every version still arrives once.
+    @Test func aPageIsAskedForAgainAfterTheClientGaveUp() async throws {
+        let (provider, client) = self.faultyClient(
+            SimulatedKeyBehaviour(label: "aptos-1", failures: .requests(Set(2...7)), failureStatus: 503)
+        )
+        let stream = client.transactionStream(from: 0, through: 499)
+        let delivered = try await self.clock.drive { try await versions(of: stream) }
+        #expect(delivered == Array(0...499))
+        #expect(provider.log.filter { $0.status == 503 }.count == 6)
+    }
+
+    /// 5xx, resets and bodies cut short at random: no gap, no duplicate.
+    @Test func flappingUpstreamStillDeliversEveryVersionOnce() async throws {
+        let (_, client) = self.faultyClient(
+            SimulatedKeyBehaviour(
+                label: "aptos-1",
+                failures: .probability(0.3),
+                failureStatus: 502,
+                connectionResets: .probability(0.1),
+                malformedBodies: .probability(0.05)
+            )
+        )
+        let stream = client.transactionStream(from: 10_000, through: 11_999)
+        let delivered = try await self.clock.drive { try await versions(of: stream) }
+        #expect(delivered == Array(10_000...11_999))
+    }
+
+    /// An upstream that never recovers: the stream gives up after its retries, with a bounded number of requests.
+    @Test func aDeadUpstreamEndsTheStreamAfterBoundedRetries() async throws {
+        let (provider, client) = self.faultyClient(
+            SimulatedKeyBehaviour(label: "aptos-1", failures: .always, failureStatus: 500)
+        )
+        var configuration = TransactionStream<TestClock>.Configuration()
+        configuration.retries = 2
+        let stream = client.transactionStream(from: 0, through: 999, configuration: configuration)
+        await #expect(throws: RotatingClientError.self) {
+            _ = try await self.clock.drive { try await versions(of: stream) }
+        }
+        // One page in flight (the head is unknown), 3 rounds of the client's 4 attempts.
+        #expect(provider.totalRequests == 3 * 4)
+    }
+
+    /// A bad request is the node's verdict: not asked for again.
+    @Test func aBadRequestIsNotRetried() async throws {
+        let transport = ScriptedTransport { _ in
+            HTTPResponse(status: 400, body: try! Fixture.data("aptos_error_invalid_input"))
+        }
+        let client = aptosClient(clock: self.clock, transport: transport)
+        let stream = client.transactionStream(from: 0, through: 10)
+        await #expect(throws: AptosAPIError.self) {
+            _ = try await self.clock.drive { try await versions(of: stream) }
+        }
+        #expect(transport.requests.count == 1)
+    }
 }

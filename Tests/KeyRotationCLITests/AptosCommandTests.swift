@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KeyRotation
+import KeyRotationStore
 import KeyRotationHTTP
 import KeyRotationTesting
 import Testing
@@ -168,6 +169,7 @@ struct AptosCommandTests {
             ["aptos", "transactions", "--start", "1", "--limit", "101"],
             ["aptos", "stream", "--from", "x", "--checkpoint", "/tmp/unused.sqlite"],
             ["aptos", "stream", "--from", "10", "--to", "5", "--checkpoint", "/tmp/unused.sqlite"],
+            ["aptos", "stream", "--from", "1", "--checkpoint", ""],
             ["aptos", "ledger", "--network", "moonnet"],
             ["aptos", "ledger", "--via", "somewhere"],
             ["nodit", "tokens", "0xnothex"],
@@ -239,5 +241,87 @@ struct AptosCommandTests {
         let run = await runCLI(["nodit", "tokens", "0x1"])
         #expect(run.code == .noUsableKey)
         #expect(run.stderr.contains("NODIT_API_KEYS"))
+    }
+
+    @Test func streamWithoutACheckpointPrintsTheRange() async throws {
+        let server = try self.aptos()
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "5", "--to", "154", "--json"],
+            environment: self.environment(server)
+        )
+        #expect(run.code == .success, "\(run.stderr)")
+        let versions = try run.stdout.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["version"] as? Int
+        }
+        #expect(versions == Array(5...154))
+    }
+
+    /// The checkpoint moves after every line written, so a stream killed at any instant repeats at most one line.
+    @Test func streamSavesItsCheckpointAfterEachLine() async throws {
+        let server = try self.aptos()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-lines-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let checkpoint = CheckpointStore(database: try SQLiteDatabase(path: path))
+        let stdout = CheckpointWatchingOutput(checkpoint: checkpoint)
+        let environment = self.environment(server).merging(
+            ["XDG_DATA_HOME": FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path]
+        ) { $1 }
+        let code = await KeyRotationCommandLine(groups: CommandRegistry.groups).run(
+            arguments: ["aptos", "stream", "--from", "0", "--to", "149", "--checkpoint", path],
+            environment: environment,
+            stdout: stdout,
+            stderr: CapturedOutput()
+        )
+        #expect(code == .success)
+        // When line N is written, the lines before it are saved: the checkpoint says N.
+        let seen = stdout.seen
+        #expect(seen.count == 150)
+        #expect(seen.enumerated().allSatisfy { index, saved in saved == (index == 0 ? nil : UInt64(index)) })
+        #expect(try checkpoint.value("aptos.mainnet.transactions") == 150)
+    }
+
+    @Test func keyRateIsHonouredForAptosKeys() async throws {
+        let server = try self.aptos()
+        // One use per hour: the second page can't go out on the only key, so the stream fails without sending it.
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "299", "--via", "aptos", "--key-rate", "1/hour"],
+            environment: self.environment(server)
+        )
+        #expect(run.code == .someFailed, "\(run.stderr)")
+        #expect(server.provider.totalRequests == 1)
+        #expect(run.stdout.split(separator: "\n").count == 100)
+    }
+
+    @Test func keysEchoedByTheUpstreamAreRedacted() async throws {
+        let server = LoopbackServer { _ in
+            .text("API key \(Self.aptosSecret) is not allowed here", status: 403)
+        }
+        try server.start()
+        defer { server.stop() }
+        let run = await runCLI(
+            ["aptos", "ledger"],
+            environment: ["APTOS_BASE_URL": server.url("/v1").absoluteString, "APTOS_API_KEYS": Self.aptosSecret]
+        )
+        #expect(run.code == .someFailed)
+        #expect(run.stderr.contains("[redacted]"))
+        #expect(!run.allOutput.contains(Self.aptosSecret))
+    }
+}
+
+/// Standard output that records, for each line written, the checkpoint's value at that moment.
+private final class CheckpointWatchingOutput: OutputSink {
+    let checkpoint: CheckpointStore
+    private let state = Locked<[UInt64?]>([])
+
+    init(checkpoint: CheckpointStore) { self.checkpoint = checkpoint }
+
+    var seen: [UInt64?] { self.state.withLock { $0 } }
+    var isTerminal: Bool { false }
+
+    func write(_ text: String) {
+        let saved = try? self.checkpoint.value("aptos.mainnet.transactions")
+        self.state.withLock { $0.append(saved) }
     }
 }
