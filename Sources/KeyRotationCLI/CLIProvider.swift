@@ -29,7 +29,7 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
     /// The Aptos node API (Aptos Labs gateway); no per-key limit is known in advance.
     static let aptos = CLIProvider(
         name: "aptos",
-        displayName: "Aptos node API",
+        displayName: "Aptos",
         keyPrefix: "APTOS",
         defaultLimits: [],
         defaultStrategy: .roundRobin,
