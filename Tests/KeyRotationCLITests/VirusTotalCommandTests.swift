@@ -237,7 +237,10 @@ final class FakeVirusTotal {
         let fake = try FakeVirusTotal()
         let first = await runCLI(["vt", "lookup", "ttl.example", "--ttl", "2h"], environment: fake.environment())
         #expect(first.code == .success)
-        let again = await runCLI(["vt", "lookup", "ttl.example", "--ttl", "0", "--json"], environment: fake.environment())
+        let again = await runCLI(
+            ["vt", "lookup", "ttl.example", "--ttl", "0", "--json"],
+            environment: fake.environment()
+        )
         #expect(again.code == .success)
         #expect(again.stdout.contains("\"cached\""))
         var environment = fake.environment()
@@ -247,7 +250,10 @@ final class FakeVirusTotal {
         #expect(fromEnvironment.stdout.contains("\"cached\""))
         #expect(fake.requests(for: "ttl.example") == 1)
 
-        let badOption = await runCLI(["vt", "lookup", "ttl.example", "--ttl", "soonish"], environment: fake.environment())
+        let badOption = await runCLI(
+            ["vt", "lookup", "ttl.example", "--ttl", "soonish"],
+            environment: fake.environment()
+        )
         #expect(badOption.code == .usage)
         #expect(!badOption.stderr.contains("soonish"))
         environment["VT_REPORT_TTL"] = "forever-ish"
