@@ -5,19 +5,29 @@ import VirusTotal
 
 extension Invocation {
     /// A VirusTotal client from the environment: keys (`VT_API_KEYS`…), `--key-rate`, `--strategy`, the store at
-    /// ``storePath`` (reports, queue, key usage shared across runs) and `VIRUSTOTAL_BASE_URL`.
+    /// ``storePath`` (reports, queue, key usage shared across runs), `VIRUSTOTAL_BASE_URL` and the report TTL
+    /// (`--ttl`, else `VT_REPORT_TTL`, else 45 minutes).
     ///
-    /// - Throws: ``CLIError``: exit 3 without keys, 2 for a bad `VIRUSTOTAL_BASE_URL`, 1 when the store can't open.
+    /// - Throws: ``CLIError``: exit 3 without keys, 2 for a bad `VIRUSTOTAL_BASE_URL`, `VT_REPORT_TTL` or `--ttl`,
+    ///   1 when the store can't open.
     func virusTotalClient() throws(CLIError) -> VirusTotalClient<ContinuousClock> {
-        let keys = try self.keys(for: .virusTotal)
-        var configuration = VirusTotalClient<ContinuousClock>.Configuration()
+        typealias Configuration = VirusTotalClient<ContinuousClock>.Configuration
+        var configuration = Configuration()
         do {
-            configuration.baseURL = try VirusTotalClient<ContinuousClock>.Configuration.baseURL(
-                environment: self.environment.variables
-            )
+            configuration.baseURL = try Configuration.baseURL(environment: self.environment.variables)
+            if let ttl = try Configuration.reportTTL(environment: self.environment.variables) {
+                configuration.reportTTL = ttl
+            }
         } catch {
             throw CLIError(.usage, error.message)
         }
+        if let text = self.arguments.value("ttl") {
+            guard let ttl = Configuration.parseTTL(text) else {
+                throw CLIError(.usage, "option --ttl is not a duration: \(Configuration.ttlForms)")
+            }
+            configuration.reportTTL = ttl
+        }
+        let keys = try self.keys(for: .virusTotal)
         configuration.perKeyLimits = self.limits(for: .virusTotal)
         configuration.strategy = self.strategy(for: .virusTotal)
         do {
@@ -36,13 +46,19 @@ extension Invocation {
 
 /// Reads `vt enrich` input.
 enum VirusTotalInput {
-    /// The IOC lines of `path` (`-`: stdin): trimmed, without blank lines and `#` comments.
+    /// The IOC lines of `path` (`-`: stdin, read to its end): trimmed, without blank lines and `#` comments.
     ///
+    /// - Parameters:
+    ///   - path: The file, or `-` for stdin.
+    ///   - standardInput: Reads stdin to its end; tests pass their own.
     /// - Throws: ``CLIError`` (exit 2) when the file can't be read.
-    static func lines(from path: String) throws(CLIError) -> [String] {
+    static func lines(
+        from path: String,
+        standardInput: () -> Data = { FileHandle.standardInput.readDataToEndOfFile() }
+    ) throws(CLIError) -> [String] {
         let data: Data
         if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
+            data = standardInput()
         } else {
             guard let contents = FileManager.default.contents(atPath: path) else {
                 throw CLIError(.usage, "cannot read \(path): check that the file exists and is readable")
@@ -52,9 +68,11 @@ enum VirusTotalInput {
         return Self.lines(in: String(decoding: data, as: UTF8.self))
     }
 
-    /// The IOC lines of `text`.
+    /// The IOC lines of `text`: any line ending (`\n`, `\r\n`, `\r`), a leading byte order mark dropped, each
+    /// line trimmed of spaces and tabs.
     static func lines(in text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline)
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        return text.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
@@ -62,8 +80,9 @@ enum VirusTotalInput {
 
 /// The exit code of a run of lookups.
 enum VirusTotalExit {
-    /// 0 when nothing failed (queued lookups are not failures); 3 when everything failed because no key is
-    /// usable; 1 when anything else failed. Queued lookups are mentioned on stderr.
+    /// 0 when nothing failed (queued lookups are not failures); 3 when no lookup was answered or queued and a
+    /// lookup failed because no key is usable (the other failures being, say, bad lines); 1 when anything else
+    /// failed. Queued lookups are mentioned on stderr.
     static func code(for results: [LookupResult], invocation: Invocation) -> ExitCode {
         let failures = results.compactMap(\.error)
         let queued = results.filter { if case .queued = $0.status { true } else { false } }.count
@@ -73,8 +92,9 @@ enum VirusTotalExit {
             )
         }
         if failures.isEmpty { return .success }
-        if failures.count == results.count && failures.allSatisfy({ $0.code == .noUsableKey }) {
-            invocation.printError("no usable VirusTotal key: \(failures[0].message)")
+        let served = results.contains { $0.isAnswered } || queued > 0
+        if !served, let refused = failures.first(where: { $0.code == .noUsableKey }) {
+            invocation.printError("no usable VirusTotal key: \(refused.message)")
             return .noUsableKey
         }
         invocation.printError("\(failures.count) of \(results.count) lookup(s) failed")
@@ -108,8 +128,11 @@ struct LookupRecord: Encodable, Sendable {
     var queuedUntil: String?
     var error: Failure?
 
+    /// The longest input echoed back, in characters; a longer one (never an IOC) is cut, with its length said.
+    static let maximumEchoedInput = IOC.maximumLength
+
     init(_ result: LookupResult) {
-        self.input = result.input
+        self.input = Self.echoed(result.input)
         self.ioc = result.ioc?.value
         self.type = result.ioc?.kind.name
         self.status = result.status.name
@@ -126,6 +149,12 @@ struct LookupRecord: Encodable, Sendable {
         self.fetchedAt = result.fetchedAt?.description
         if case .queued(let eta) = result.status { self.queuedUntil = eta.description }
         self.error = result.error.map { Failure(code: $0.code.name, message: $0.message, status: $0.status) }
+    }
+
+    /// `input`, cut to ``maximumEchoedInput`` characters: a huge line is not copied into every output format.
+    static func echoed(_ input: String) -> String {
+        guard input.utf8.count > Self.maximumEchoedInput, input.count > Self.maximumEchoedInput else { return input }
+        return String(input.prefix(64)) + "… (\(input.count) characters)"
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -166,7 +195,7 @@ struct LookupRecord: Encodable, Sendable {
 
     /// A few lines for a person: the IOC, its verdict and detections, the link, and how it was served.
     static func summaryText(_ result: LookupResult) -> String {
-        let title = result.ioc.map { "\($0.value) (\($0.kind))" } ?? result.input
+        let title = result.ioc.map { "\($0.value) (\($0.kind))" } ?? Self.echoed(result.input)
         var lines = [title]
         switch result.status {
         case .servedLive, .servedFromCache:
@@ -251,4 +280,13 @@ struct StatisticsRecord: Encodable, Sendable {
 
             """ + table.render()
     }
+}
+
+extension OptionSpec {
+    /// `--ttl DURATION` (vt lookup, enrich, run-queue): how long stored answers are served.
+    static let reportTTL = OptionSpec.text(
+        "ttl",
+        placeholder: "DURATION",
+        help: "Serve stored answers younger than this (45m, 2h, 1d; 0 = forever); default $VT_REPORT_TTL, else 45m"
+    )
 }

@@ -15,7 +15,8 @@ extension CommandGroup {
         discussion: """
             Keys come from VT_API_KEYS (comma list), VT_API_KEY and VT_API_KEY_1…N; each key gets 4 lookups a \
             minute and 500 a day unless --key-rate says otherwise. Answers (reports and "not found") are stored \
-            in KEYROTATION_STORE for 45 minutes and served from there without spending quota. \
+            in KEYROTATION_STORE and served from there without spending quota while younger than the report TTL \
+            (--ttl, else VT_REPORT_TTL, else 45m; 0 = forever). \
             VIRUSTOTAL_BASE_URL points the commands at another server (plain http only for 127.0.0.1/localhost).
             """
     )
@@ -30,6 +31,7 @@ struct VirusTotalLookupCommand: CLICommand {
         [
             .flag("refresh", help: "Ask VirusTotal even if a fresh answer is stored"),
             .flag("no-wait", help: "When every key is limited, queue the lookup (run later with vt run-queue)"),
+            .reportTTL,
             .output,
         ]
     }
@@ -43,6 +45,7 @@ struct VirusTotalLookupCommand: CLICommand {
             "keyrotation vt lookup example.com 8.8.8.8",
             "keyrotation vt lookup 44d88612fea8a8f36de82e1278abb02f --json",
             "keyrotation vt lookup https://example.com/login --refresh --no-wait",
+            "keyrotation vt lookup example.com --ttl 2h",
         ]
     }
 
@@ -81,6 +84,7 @@ struct VirusTotalEnrichCommand: CLICommand {
             .choice("format", ["table", "json", "csv"], help: "Output format (default table; --json is json)"),
             .flag("refresh", help: "Ask VirusTotal even if a fresh answer is stored"),
             .flag("no-wait", help: "When every key is limited, queue lookups instead of waiting"),
+            .reportTTL,
             .output,
             .progress,
         ]
@@ -108,9 +112,9 @@ struct VirusTotalEnrichCommand: CLICommand {
 
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
-            let path = invocation.arguments.argument("FILE").first ?? "-"
-            let inputs = try VirusTotalInput.lines(from: path)
+            // The client first: a missing key or a bad setting is reported before stdin is read (or waited on).
             let client = try invocation.virusTotalClient()
+            let inputs = try VirusTotalInput.lines(from: invocation.arguments.argument("FILE").first ?? "-")
             let options = LookupOptions(
                 forceRefresh: invocation.arguments.flag("refresh"),
                 maximumWait: invocation.arguments.flag("no-wait") ? .zero : nil,
@@ -231,7 +235,10 @@ struct VirusTotalRunQueueCommand: CLICommand {
     let summary = "Look up the queued IOCs whose time has come (queued by --no-wait)"
 
     var options: [OptionSpec] {
-        [.integer("limit", short: "n", help: "At most N items (default 100)", range: 1...100_000), .output]
+        [
+            .integer("limit", short: "n", help: "At most N items (default 100)", range: 1...100_000), .reportTTL,
+            .output,
+        ]
     }
 
     var examples: [String] { ["keyrotation vt run-queue", "keyrotation vt run-queue --json"] }

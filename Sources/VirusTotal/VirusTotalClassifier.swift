@@ -1,4 +1,5 @@
 import Foundation
+public import KeyRotation
 public import KeyRotationHTTP
 
 /// Reads a VirusTotal answer as an outcome class (PROVIDERS.md §1): on `error.code`, never on the message text.
@@ -18,13 +19,19 @@ public enum VirusTotalClassifier {
 
     /// Classifies `response`.
     ///
-    /// - Parameter response: A complete response from VirusTotal.
+    /// A `Retry-After` is honoured when present: on `TooManyRequestsError` (or a bare 429) as the cooldown, on
+    /// `QuotaExceededError` as the instant the quota is back (`now` + the delay; without `now` the reset is left
+    /// for the pool to infer).
+    ///
+    /// - Parameters:
+    ///   - response: A complete response from VirusTotal.
+    ///   - now: The current instant, to turn a `Retry-After` on `QuotaExceededError` into a reset instant.
     /// - Returns: The class, with `error.code` as ``Classification/providerCode`` and `error.message` as
     ///   ``Classification/message`` when the body has them.
-    public static func classify(_ response: HTTPResponse) -> Classification {
+    public static func classify(_ response: HTTPResponse, now: Timestamp? = nil) -> Classification {
         if response.status == 200 { return Classification(.success) }
         let body = Self.errorBody(response.body)
-        if let code = body?.code, let kind = Self.kind(ofCode: code, headers: response.headers) {
+        if let code = body?.code, let kind = Self.kind(ofCode: code, headers: response.headers, now: now) {
             return Classification(kind, providerCode: code, message: body?.message)
         }
         return Classification(
@@ -35,12 +42,13 @@ public enum VirusTotalClassifier {
     }
 
     /// The class VirusTotal's `error.code` stands for, or `nil` for a code not in the table.
-    static func kind(ofCode code: String, headers: HTTPHeaders) -> ResponseClass? {
+    static func kind(ofCode code: String, headers: HTTPHeaders, now: Timestamp? = nil) -> ResponseClass? {
         switch code {
         case "WrongCredentialsError", "UserNotActiveError": .invalidKey
         case "ForbiddenError": .forbidden
         case "NotFoundError": .notFound
-        case "QuotaExceededError": .quotaExhausted(resetAt: nil)
+        case "QuotaExceededError":
+            .quotaExhausted(resetAt: now.flatMap { now in Self.retryAfter(in: headers).map { now.advanced(by: $0) } })
         case "TooManyRequestsError": .rateLimited(retryAfter: Self.retryAfter(in: headers))
         case "TransientError", "DeadlineExceededError": .transient
         case "AuthenticationRequiredError",  // no key sent: a client bug, not a key fault

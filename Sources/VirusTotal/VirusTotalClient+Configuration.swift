@@ -22,8 +22,10 @@ extension VirusTotalClient {
         /// file (so 500/day holds across runs). Default `nil`: in-memory only, and nothing can be queued.
         public var storage: KeyRotationStorage? = nil
         /// How long an answer (report or not found) is served from the store or memory. Default 45 minutes;
-        /// zero keeps answers forever.
-        public var reportTTL: Duration = .seconds(45 * 60)
+        /// zero keeps answers forever. ``reportTTL(environment:)`` reads it from `VT_REPORT_TTL`.
+        public var reportTTL: Duration = .seconds(45 * 60) {
+            willSet { precondition(newValue >= .zero, "reportTTL can't be negative") }
+        }
         /// Answers kept in memory (least recently used go first). Default 1,024; 0 turns the memory cache off.
         public var memoryCacheEntries: Int = 1024
         /// How long a lookup may wait for a key and retry when its options set no wait. Default 120 s.
@@ -63,6 +65,61 @@ extension VirusTotalClient {
                 )
             }
             return url
+        }
+
+        /// The longest report TTL ``parseTTL(_:)`` accepts: 3,650 days.
+        public static var maximumReportTTL: Duration { .seconds(3_650 * 86_400) }
+
+        /// The report TTL from `VT_REPORT_TTL`, or `nil` when it is unset or empty (keep the default).
+        ///
+        /// - Parameter environment: The variables to read; default the process's.
+        /// - Throws: ``VirusTotalError`` with ``VirusTotalError/Code/invalidConfiguration`` when the value is not a
+        ///   duration ``parseTTL(_:)`` reads (the message never repeats the value).
+        public static func reportTTL(
+            environment: [String: String] = ProcessInfo.processInfo.environment
+        ) throws(VirusTotalError) -> Duration? {
+            guard let text = environment["VT_REPORT_TTL"], !text.isEmpty else { return nil }
+            guard let ttl = Self.parseTTL(text) else {
+                throw VirusTotalError(.invalidConfiguration, "VT_REPORT_TTL is not a duration: " + Self.ttlForms)
+            }
+            return ttl
+        }
+
+        /// What ``parseTTL(_:)`` accepts, for messages.
+        public static var ttlForms: String {
+            "write a whole number with a unit s, m (or min), h or d, such as 45m, 2h, 1h30m or 7d; "
+                + "a bare number is seconds; 0 keeps answers forever; at most 3650d"
+        }
+
+        /// Reads a report TTL: whole numbers with units `s`, `m`/`min`, `h`, `d` (and their long forms), summed
+        /// (`1h30m`); a bare number is seconds; `0` means forever.
+        ///
+        /// - Parameter text: The text, such as `45m`.
+        /// - Returns: The duration, or `nil` when the text is not one or is over ``maximumReportTTL``.
+        public static func parseTTL(_ text: String) -> Duration? {
+            var rest = Substring(text.trimmingCharacters(in: .whitespaces).lowercased())
+            guard !rest.isEmpty else { return nil }
+            var seconds: Int64 = 0
+            let limit = Int64(Self.maximumReportTTL.components.seconds)
+            while !rest.isEmpty {
+                let digits = rest.prefix { ("0"..."9").contains($0) }
+                guard !digits.isEmpty, digits.count <= 10, let value = Int64(digits) else { return nil }
+                rest = rest.dropFirst(digits.count)
+                let unit = rest.prefix { ("a"..."z").contains($0) }
+                rest = rest.dropFirst(unit.count)
+                let scale: Int64
+                switch unit {
+                case "", "s", "sec", "secs", "second", "seconds": scale = 1
+                case "m", "min", "mins", "minute", "minutes": scale = 60
+                case "h", "hr", "hrs", "hour", "hours": scale = 3_600
+                case "d", "day", "days": scale = 86_400
+                default: return nil
+                }
+                if unit.isEmpty && !rest.isEmpty { return nil }  // "45 m" or "4.5h"
+                seconds += value * scale  // at most 9,999,999,999 × 86,400: no overflow
+                guard seconds <= limit else { return nil }
+            }
+            return .seconds(seconds)
         }
     }
 }

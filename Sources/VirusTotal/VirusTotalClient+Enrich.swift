@@ -53,7 +53,7 @@ extension VirusTotalClient {
                     groups.append((ioc, [index]))
                 }
             } catch {
-                self.memory.counters.withLock { $0.failures += 1 }
+                self.count { $0.failures += 1 }
                 results[index] = LookupResult(input: input, ioc: nil, status: .failed(VirusTotalError(error)))
                 step.completed += 1
                 step.failed += 1

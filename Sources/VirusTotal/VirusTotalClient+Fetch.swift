@@ -11,26 +11,17 @@ extension VirusTotalClient {
 
     /// A fresh answer from memory or the store, or `nil`.
     func cachedAnswer(for ioc: IOC) -> LookupResult? {
-        let now = self.rotator.now()
-        if let entry = self.memory.entry(for: ioc.cacheKey, at: now) {
-            return self.answer(ioc, payload: entry.payload, fetchedAt: entry.fetchedAt, keyID: entry.keyID)
-        }
+        if let remembered = self.rememberedAnswer(for: ioc) { return remembered }
         guard let storage = self.configuration.storage,
             let stored = try? storage.reports.fresh(
                 id: ioc.cacheKey,
                 type: Self.storedType(of: ioc),
                 ttl: self.configuration.reportTTL,
-                at: now
+                at: self.rotator.now()
             ),
             let answer = self.answer(ioc, payload: stored.payload, fetchedAt: stored.fetchedAt, keyID: stored.keyID)
         else { return nil }
-        self.remember(
-            ioc,
-            payload: stored.payload,
-            isNotFound: answer.status == .notFound,
-            at: stored.fetchedAt,
-            keyID: stored.keyID
-        )
+        self.remember(ioc, payload: stored.payload, at: stored.fetchedAt, keyID: stored.keyID)
         return answer
     }
 
@@ -51,19 +42,13 @@ extension VirusTotalClient {
         return LookupResult(input: ioc.value, ioc: ioc, status: .notFound, fetchedAt: fetchedAt, keyID: keyID)
     }
 
-    private func remember(_ ioc: IOC, payload: Data, isNotFound: Bool, at fetchedAt: Timestamp, keyID: KeyID?) {
-        let ttl = self.configuration.reportTTL
-        self.memory.store(
-            LookupMemory.Entry(
-                payload: payload,
-                isNotFound: isNotFound,
-                fetchedAt: fetchedAt,
-                keyID: keyID,
-                expiresAt: ttl == .zero ? nil : fetchedAt.advanced(by: ttl),
-                lastUse: 0
-            ),
-            for: ioc.cacheKey
-        )
+    /// The body stored for a "not found": VirusTotal's `NotFoundError` shape, written by the client rather than
+    /// copied from the reply, so no text of the server's ends up in the store.
+    static func notFoundPayload(for ioc: IOC) -> Data {
+        let object: [String: [String: String]] = [
+            "error": ["code": "NotFoundError", "message": "\(ioc.kind.objectType) \"\(ioc.identifier)\" not found"]
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 
     /// Asks VirusTotal (or, inside a flight that started after another one finished, the cache again).
@@ -72,7 +57,7 @@ extension VirusTotalClient {
     ///   transaction.
     func fetch(_ ioc: IOC, options: LookupOptions, queueItem: Int64?) async -> LookupResult {
         if queueItem == nil, !options.forceRefresh, let cached = self.cachedAnswer(for: ioc) {
-            self.memory.counters.withLock { $0.cacheHits += 1 }
+            self.count { $0.cacheHits += 1 }
             return cached
         }
         let start = self.clock.now
@@ -101,7 +86,7 @@ extension VirusTotalClient {
         }
         let fetchedAt = self.rotator.now()
         let keyID = sent.keyID
-        let body = sent.response.body
+        let body = self.redacting(sent.response.body)
         switch sent.classification.kind {
         case .success:
             let report: VirusTotalReport
@@ -111,8 +96,8 @@ extension VirusTotalClient {
                     VirusTotalError(.malformedResponse, error.message, keyID: keyID, status: sent.response.status)
                 )
             }
-            self.persist(ioc, payload: body, isNotFound: false, at: fetchedAt, keyID: keyID, queueItem: queueItem)
-            self.memory.counters.withLock { $0.upstream += 1 }
+            self.persist(ioc, payload: body, at: fetchedAt, keyID: keyID, queueItem: queueItem)
+            self.count { $0.upstream += 1 }
             return LookupResult(
                 input: ioc.value,
                 ioc: ioc,
@@ -123,17 +108,9 @@ extension VirusTotalClient {
                 remainingQuota: self.remainingQuota(of: keyID)
             )
         case .notFound:
-            var payload = body
-            if VirusTotalClassifier.classify(HTTPResponse(status: 404, body: body)).providerCode != "NotFoundError" {
-                let object: [String: [String: String]] = [
-                    "error": [
-                        "code": "NotFoundError", "message": "\(ioc.kind.objectType) \"\(ioc.identifier)\" not found",
-                    ]
-                ]
-                payload = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            }
-            self.persist(ioc, payload: payload, isNotFound: true, at: fetchedAt, keyID: keyID, queueItem: queueItem)
-            self.memory.counters.withLock { $0.upstream += 1 }
+            let payload = Self.notFoundPayload(for: ioc)
+            self.persist(ioc, payload: payload, at: fetchedAt, keyID: keyID, queueItem: queueItem)
+            self.count { $0.upstream += 1 }
             return LookupResult(
                 input: ioc.value,
                 ioc: ioc,
@@ -158,20 +135,39 @@ extension VirusTotalClient {
         }
     }
 
-    private func failed(_ ioc: IOC, _ error: VirusTotalError) -> LookupResult {
-        self.memory.counters.withLock { $0.failures += 1 }
+    /// A failure, counted; its message is redacted of every key of the pool (a server may echo a key back).
+    func failed(_ ioc: IOC, _ error: VirusTotalError) -> LookupResult {
+        self.count { $0.failures += 1 }
+        var error = error
+        error.message = self.redacted(error.message)
         return LookupResult(input: ioc.value, ioc: ioc, status: .failed(error), keyID: error.keyID)
+    }
+
+    /// `text` with every secret of the pool replaced by `<redacted>`.
+    func redacted(_ text: String) -> String {
+        var text = text
+        for key in self.rotator.keys where !key.secret.isEmpty && text.contains(key.secret) {
+            text = text.replacingOccurrences(of: key.secret, with: "<redacted>")
+        }
+        return text
+    }
+
+    /// `body` with every secret of the pool replaced by `<redacted>`: a report that echoes a key (a hostile or
+    /// broken server) is stored and printed without it. Bodies without a secret are returned untouched.
+    func redacting(_ body: Data) -> Data {
+        let secrets = self.rotator.keys.map { Data($0.secret.utf8) }.filter { !$0.isEmpty }
+        guard secrets.contains(where: { body.range(of: $0) != nil }) else { return body }
+        return Data(self.redacted(String(decoding: body, as: UTF8.self)).utf8)
     }
 
     private func persist(
         _ ioc: IOC,
         payload: Data,
-        isNotFound: Bool,
         at fetchedAt: Timestamp,
         keyID: KeyID?,
         queueItem: Int64?
     ) {
-        self.remember(ioc, payload: payload, isNotFound: isNotFound, at: fetchedAt, keyID: keyID)
+        self.remember(ioc, payload: payload, at: fetchedAt, keyID: keyID)
         guard let storage = self.configuration.storage else { return }
         let report = StoredReport(
             id: ioc.cacheKey,

@@ -25,9 +25,9 @@ extension VirusTotalClient {
                 _ = try? storage.requests.complete(id: item.id)
                 continue
             }
-            self.memory.counters.withLock { $0.lookups += 1 }
+            self.count { $0.lookups += 1 }
             if let cached = self.cachedAnswer(for: ioc) {
-                self.memory.counters.withLock { $0.cacheHits += 1 }
+                self.count { $0.cacheHits += 1 }
                 _ = try? storage.requests.complete(id: item.id)
                 results.append(cached)
                 continue

@@ -33,7 +33,12 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
     /// The HTTP client that sends through the pool.
     public let client: RotatingClient<C>
     let clock: C
-    let memory: LookupMemory
+    /// Answers in memory (TTL + least recently used); `nil` when ``Configuration-swift.struct/memoryCacheEntries``
+    /// is 0.
+    let cache: ResponseCache<String, CachedAnswer, C>?
+    /// Upstream lookups in flight, by ``IOC/cacheKey``.
+    let flights = SingleFlight<String, LookupResult>()
+    let counters = Mutex(Counters())
 
     /// Creates a client that sends through `transport` and reads time from `clock` (tests pass a
     /// `SimulatedProvider` and a `TestClock`).
@@ -69,7 +74,7 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
         retry.defaultTimeout = configuration.lookupTimeout
         self.configuration = configuration
         self.clock = clock
-        self.memory = LookupMemory(capacity: configuration.memoryCacheEntries)
+        self.cache = Self.makeCache(configuration, clock: clock)
         self.rotator = KeyRotator(keys: keys, configuration: pool, clock: clock)
         self.client = RotatingClient(
             profile: Self.profile(baseURL: configuration.baseURL),
@@ -88,8 +93,8 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
             name: "VirusTotal",
             baseURL: baseURL,
             authentication: .header("x-apikey"),
-            classify: { response, _ in
-                var classification = VirusTotalClassifier.classify(response)
+            classify: { response, now in
+                var classification = VirusTotalClassifier.classify(response, now: now)
                 if classification.kind == .forbidden { classification.kind = .invalidKey }
                 return classification
             }
@@ -110,7 +115,7 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
     public func lookup(_ input: String, options: LookupOptions = .default) async -> LookupResult {
         let ioc: IOC
         do { ioc = try IOC.parse(input) } catch {
-            self.memory.counters.withLock { $0.failures += 1 }
+            self.count { $0.failures += 1 }
             return LookupResult(input: input, ioc: nil, status: .failed(VirusTotalError(error)))
         }
         return await self.lookup(ioc, input: input, options: options)
@@ -189,12 +194,12 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
     }
 
     func lookup(_ ioc: IOC, input: String, options: LookupOptions) async -> LookupResult {
-        self.memory.counters.withLock { $0.lookups += 1 }
+        self.count { $0.lookups += 1 }
         if !options.forceRefresh, let cached = self.cachedAnswer(for: ioc) {
-            self.memory.counters.withLock { $0.cacheHits += 1 }
+            self.count { $0.cacheHits += 1 }
             return cached.answering(input)
         }
-        let result = await self.memory.shared(ioc.cacheKey) {
+        let result = await self.shared(ioc) {
             await self.fetch(ioc, options: options, queueItem: nil)
         }
         return result.answering(input)
@@ -206,14 +211,14 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
     /// id, state and remaining quota.
     public func statistics() -> VirusTotalStatistics {
         let pool = self.rotator.statistics()
-        let counters = self.memory.counters.withLock { $0 }
+        let counters = self.counters.withLock { $0 }
         let storage = self.configuration.storage
         return VirusTotalStatistics(
             totalRequests: counters.lookups,
             upstreamRequests: counters.upstream,
             cacheHits: counters.cacheHits,
             queueDepth: (try? storage?.requests.count(kind: Self.queueKind)) ?? 0,
-            cacheSize: self.memory.count,
+            cacheSize: self.cache?.count ?? 0,
             storedReports: (try? storage?.reports.count()) ?? 0,
             failedRequests: counters.failures,
             keyRotations: pool.rotations,
@@ -230,7 +235,7 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
 
     /// Empties the in-memory cache. Stored reports stay; look up with ``LookupOptions/refresh`` to replace one.
     public func clearCache() {
-        self.memory.removeAll()
+        self.cache?.removeAll()
     }
 }
 

@@ -8,7 +8,7 @@ public struct VirusTotalError: Error, Hashable, Sendable, CustomStringConvertibl
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: String, Hashable, Sendable {
             case invalidIOC, noUsableKey, allKeysLimited, transport, upstream, malformedResponse
-            case attemptsExhausted, notStored, storage, cancelled
+            case attemptsExhausted, notStored, storage, cancelled, invalidConfiguration
         }
         private let wrapped: Wrapped
 
@@ -32,6 +32,8 @@ public struct VirusTotalError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let storage = Self(wrapped: .storage)
         /// The lookup was cancelled.
         public static let cancelled = Self(wrapped: .cancelled)
+        /// A setting (such as `VT_REPORT_TTL`) can't be read; the message names it and the accepted forms.
+        public static let invalidConfiguration = Self(wrapped: .invalidConfiguration)
 
         /// The code's name (`invalidIOC`, `allKeysLimited`…), for JSON and tables.
         public var name: String { self.wrapped.rawValue }

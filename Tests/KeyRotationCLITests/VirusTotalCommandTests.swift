@@ -204,4 +204,129 @@ final class FakeVirusTotal {
         #expect(try ExecutableTests.run(["vt", "lookup", "--bogus"], environment: fake.environment()).status == 2)
         #expect(!(ok.stdout + ok.stderr + failed.stdout + failed.stderr).contains(FakeVirusTotal.secret))
     }
+
+    @Test func enrichReadsStandardInputWithBOMCRLFCommentsAndDuplicates() throws {
+        let fake = try FakeVirusTotal()
+        let input = "\u{FEFF}# feed\r\na.example\r\n\r\n  B.example  \r\nnot an ioc\ra.example\n"
+        let run = try Self.runBinary(
+            ["vt", "enrich", "-", "--format", "json", "--key-rate", "100/min"],
+            environment: fake.environment(),
+            standardInput: Data(input.utf8)
+        )
+        #expect(run.status == 1)  // one bad line
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(records.map { $0["input"] as? String } == ["a.example", "B.example", "not an ioc", "a.example"])
+        #expect(records.map { $0["status"] as? String } == ["live", "live", "failed", "live"])
+        #expect(fake.requests(for: "a.example") == 1)
+        #expect(!(run.stdout + run.stderr).contains(FakeVirusTotal.secret))
+
+        let empty = try Self.runBinary(["vt", "enrich", "-", "--json"], environment: fake.environment())
+        #expect(empty.status == 0)
+        #expect((try JSONSerialization.jsonObject(with: Data(empty.stdout.utf8)) as? [Any])?.isEmpty == true)
+        let csv = try Self.runBinary(
+            ["vt", "enrich", "-", "--format", "csv"],
+            environment: fake.environment(),
+            standardInput: Data("b.example\n".utf8)
+        )
+        #expect(csv.status == 0)
+        #expect(csv.stdout.hasPrefix("input,type,status,verdict"))
+        #expect(csv.stdout.contains("b.example,domain,cached"))
+    }
+
+    @Test func reportTTLComesFromTheOptionOrTheEnvironmentAndBadValuesAreUsageErrors() async throws {
+        let fake = try FakeVirusTotal()
+        let first = await runCLI(["vt", "lookup", "ttl.example", "--ttl", "2h"], environment: fake.environment())
+        #expect(first.code == .success)
+        let again = await runCLI(
+            ["vt", "lookup", "ttl.example", "--ttl", "0", "--json"],
+            environment: fake.environment()
+        )
+        #expect(again.code == .success)
+        #expect(again.stdout.contains("\"cached\""))
+        var environment = fake.environment()
+        environment["VT_REPORT_TTL"] = "45m"
+        let fromEnvironment = await runCLI(["vt", "lookup", "ttl.example", "--json"], environment: environment)
+        #expect(fromEnvironment.code == .success)
+        #expect(fromEnvironment.stdout.contains("\"cached\""))
+        #expect(fake.requests(for: "ttl.example") == 1)
+
+        let badOption = await runCLI(
+            ["vt", "lookup", "ttl.example", "--ttl", "soonish"],
+            environment: fake.environment()
+        )
+        #expect(badOption.code == .usage)
+        #expect(!badOption.stderr.contains("soonish"))
+        environment["VT_REPORT_TTL"] = "forever-ish"
+        let badVariable = await runCLI(["vt", "lookup", "ttl.example", "--json"], environment: environment)
+        #expect(badVariable.code == .usage)
+        #expect(badVariable.stderr.contains("VT_REPORT_TTL"))
+        #expect(fake.requests(for: "ttl.example") == 1)
+        let help = await runCLI(["vt", "lookup", "--help"], environment: fake.environment())
+        #expect(help.stdout.contains("--ttl"))
+    }
+
+    @Test func everyKeyRefusedIsExit3EvenBesideABadLine() async throws {
+        let fake = try FakeVirusTotal()
+        let file = try fake.write(["a.example", "not an ioc", "b.example"])
+        let run = await runCLI(
+            ["vt", "enrich", file, "--json"],
+            environment: fake.environment(secret: FakeVirusTotal.refusedSecret)
+        )
+        #expect(run.code == .noUsableKey)
+        #expect(!run.allOutput.contains(FakeVirusTotal.refusedSecret))
+        #expect((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [Any])?.count == 3)
+    }
+
+    @Test func aHugeLineIsOneFailureAndIsNotEchoedWhole() async throws {
+        let fake = try FakeVirusTotal()
+        let huge = String(repeating: "a", count: 200_000) + ".example"
+        let file = try fake.write(["a.example", huge])
+        for format in ["json", "csv", "table"] {
+            let run = await runCLI(["vt", "enrich", file, "--format", format], environment: fake.environment())
+            #expect(run.code == .someFailed)
+            #expect(run.stdout.utf8.count < 10_000)
+            if format == "json" {
+                let records = try #require(
+                    try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]]
+                )
+                #expect((records[1]["error"] as? [String: Any])?["code"] as? String == "invalidIOC")
+                #expect((records[1]["input"] as? String)?.hasSuffix("(200008 characters)") == true)
+            }
+        }
+        #expect(fake.server.requests.count == 1)
+    }
+
+    /// Runs the built binary with `standardInput` on its stdin (empty by default).
+    static func runBinary(
+        _ arguments: [String],
+        environment: [String: String],
+        standardInput: Data = Data()
+    ) throws -> ExecutableTests.Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-stdin-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let paths = ["stdin", "stdout", "stderr"].map { directory.appendingPathComponent($0) }
+        FileManager.default.createFile(atPath: paths[0].path, contents: standardInput)
+        FileManager.default.createFile(atPath: paths[1].path, contents: nil)
+        FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+        let handles = [
+            try FileHandle(forReadingFrom: paths[0]), try FileHandle(forWritingTo: paths[1]),
+            try FileHandle(forWritingTo: paths[2]),
+        ]
+        let process = Process()
+        process.executableURL = try ExecutableTests.binary()
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = handles[0]
+        process.standardOutput = handles[1]
+        process.standardError = handles[2]
+        try process.run()
+        process.waitUntilExit()
+        for handle in handles { try handle.close() }
+        return ExecutableTests.Result(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: paths[1], encoding: .utf8),
+            stderr: try String(contentsOf: paths[2], encoding: .utf8)
+        )
+    }
 }
