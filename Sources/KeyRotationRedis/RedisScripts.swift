@@ -14,30 +14,30 @@ enum RedisScripts {
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local base = KEYS[1]
         local function fmt(x) return string.format('%.0f', x) end
-        local function civil(z)
-          z = z + 719468
-          local era = math.floor(z / 146097)
-          local doe = z - era * 146097
-          local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
-          local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-          local mp = math.floor((5 * doy + 2) / 153)
-          local m = mp < 10 and mp + 3 or mp - 9
-          local y = yoe + era * 400
-          if m <= 2 then y = y + 1 end
-          return y, m
-        end
-        local function days(y, m, d)
-          if m <= 2 then y = y - 1 end
-          local era = math.floor(y / 400)
-          local yoe = y - era * 400
-          local doy = math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1
-          return era * 146097 + yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy - 719468
-        end
         local function window(period, at)
           local unit = ({m = 60000000, h = 3600000000, d = 86400000000})[period]
           if unit then
             local s = math.floor(at / unit) * unit
             return s, s + unit
+          end
+          local function civil(z)
+            z = z + 719468
+            local era = math.floor(z / 146097)
+            local doe = z - era * 146097
+            local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+            local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+            local mp = math.floor((5 * doy + 2) / 153)
+            local m = mp < 10 and mp + 3 or mp - 9
+            local y = yoe + era * 400
+            if m <= 2 then y = y + 1 end
+            return y, m
+          end
+          local function days(y, m, d)
+            if m <= 2 then y = y - 1 end
+            local era = math.floor(y / 400)
+            local yoe = y - era * 400
+            local doy = math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1
+            return era * 146097 + yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy - 719468
           end
           local y, m = civil(math.floor(at / 86400000000))
           local ny, nm = y, m + 1
@@ -60,73 +60,85 @@ enum RedisScripts {
         local refuse, never, remaining = nil, false, nil
         local function until_(x) if refuse == nil or x > refuse then refuse = x end end
         local function remain(x) if remaining == nil or x < remaining then remaining = x end end
-        local block = redis.call('GET', base .. ':b')
-        if block then
-          local u = tonumber(string.match(block, '|(%-?%d+)$'))
+        local kinds, as, bs, slots, ends = {}, {}, {}, {}, {}
+        local keys, pslot = {base .. ':b'}, nil
+        for i = 1, n do
+          local kind, a, b = ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i]
+          kinds[i], as[i], bs[i] = kind, a, b
+          if kind == 'c' then
+            local s, e = window(b, now)
+            ends[i] = e
+            keys[#keys + 1] = calendarKey(b, s)
+            slots[i] = #keys
+          elseif kind == 'g' then
+            keys[#keys + 1] = gcraKey(a, b)
+            slots[i] = #keys
+          elseif kind == 'p' then
+            if not pslot then
+              keys[#keys + 1] = base .. ':p'
+              pslot = #keys
+            end
+            slots[i] = pslot
+          end
+        end
+        local values = redis.call('MGET', unpack(keys))
+        if values[1] then
+          local u = tonumber(string.match(values[1], '|(%-?%d+)$'))
           if u and u > now then until_(u) end
         end
-        for i = 0, n - 1 do
-          local kind, a, b = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+        local used = {}
+        for i = 1, n do
+          local kind, a, b = kinds[i], as[i], bs[i]
           if kind == 'c' then
             local limit = tonumber(a)
-            local s, e = window(b, now)
-            local used = tonumber(redis.call('GET', calendarKey(b, s)) or '0')
+            used[i] = tonumber(values[slots[i]] or '0')
             if cost > limit then never = true
-            elseif used + cost <= limit then remain(limit - used - cost)
-            else until_(e) end
+            elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
+            else until_(ends[i]) end
           elseif kind == 's' then
             local limit, w = tonumber(a), tonumber(b)
             local key = strictKey(b)
             redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - w))
-            local used = redis.call('ZCARD', key)
+            used[i] = redis.call('ZCARD', key)
             if cost > limit then never = true
-            elseif used + cost <= limit then remain(limit - used - cost)
+            elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
             else
-              local oldest = redis.call('ZRANGE', key, used + cost - limit - 1, used + cost - limit - 1, 'WITHSCORES')
+              local k = used[i] + cost - limit - 1
+              local oldest = redis.call('ZRANGE', key, k, k, 'WITHSCORES')
               until_(tonumber(oldest[2]) + w)
             end
           elseif kind == 'p' then
-            local last = redis.call('GET', base .. ':p')
-            if last and tonumber(last) + tonumber(a) > now then until_(tonumber(last) + tonumber(a)) end
+            local last = tonumber(values[slots[i]] or '-1')
+            if last >= 0 and last + tonumber(a) > now then until_(last + tonumber(a)) end
           elseif kind == 'g' then
             local interval, burst = tonumber(a), tonumber(b)
-            local tat = tonumber(redis.call('GET', gcraKey(a, b)) or fmt(now))
-            local nxt = math.max(tat, now) + cost * interval
-            local allowed = nxt - burst * interval
+            local tat = math.max(tonumber(values[slots[i]] or '0'), now)
+            used[i] = tat + cost * interval
+            local allowed = used[i] - burst * interval
             if cost > burst then never = true
-            elseif now >= allowed then remain(math.floor((now + burst * interval - nxt) / interval))
+            elseif now >= allowed then remain(math.floor((now + burst * interval - used[i]) / interval))
             else until_(allowed) end
           end
         end
         if never then return {0, -1, now} end
         if refuse then return {0, refuse, now} end
         local done, spacing = {}, nil
-        for i = 0, n - 1 do
-          local kind, a, b = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
-          local id = kind .. ':' .. a .. ':' .. b
-          if kind == 'c' then id = 'c:' .. b end
-          if kind == 's' then id = 's:' .. b end
+        for i = 1, n do
+          local kind, a, b = kinds[i], as[i], bs[i]
+          local id = kind .. ':' .. b
+          if kind == 'g' then id = 'g:' .. a .. ':' .. b end
           if not done[id] then
             done[id] = true
             if kind == 'c' then
-              local s, e = window(b, now)
-              local key = calendarKey(b, s)
-              redis.call('INCRBY', key, cost)
-              redis.call('PEXPIRE', key, ttl(e, margin))
+              redis.call('SET', keys[slots[i]], fmt(used[i] + cost), 'PX', ttl(ends[i], margin))
             elseif kind == 's' then
               local key = strictKey(b)
-              for u = 1, cost do
-                local seq = redis.call('INCR', base .. ':n')
-                redis.call('ZADD', key, fmt(now), fmt(now) .. '-' .. seq)
-              end
+              for u = 1, cost do redis.call('ZADD', key, fmt(now), fmt(now) .. '-' .. (used[i] + u)) end
               redis.call('PEXPIRE', key, ttl(now + tonumber(b), margin))
-              redis.call('PEXPIRE', base .. ':n', ttl(now + tonumber(b), margin))
             elseif kind == 'p' then
               spacing = math.max(spacing or 0, tonumber(a))
             elseif kind == 'g' then
-              local tat = tonumber(redis.call('GET', gcraKey(a, b)) or fmt(now))
-              local nxt = math.max(tat, now) + cost * tonumber(a)
-              redis.call('SET', gcraKey(a, b), fmt(nxt), 'PX', ttl(nxt, margin))
+              redis.call('SET', keys[slots[i]], fmt(used[i]), 'PX', ttl(used[i], margin))
             end
           end
         end
