@@ -78,7 +78,9 @@ package final class RedisConnection {
     /// Reads the next reply.
     package func readReply() throws(RedisError) -> RedisReply {
         while true {
-            guard self.isOpen else { throw RedisError(.connectionClosed, "the connection to \(self.address) is closed") }
+            guard self.isOpen else {
+                throw RedisError(.connectionClosed, "the connection to \(self.address) is closed")
+            }
             var index = self.readIndex
             do {
                 if let reply = try RESPParser.parse(self.buffer, from: &index) {
@@ -165,8 +167,13 @@ package final class RedisConnection {
     }
 
     private func waitFor(_ events: Int16, doing what: String) throws(RedisError) {
-        let milliseconds = Int32(clamping: max(1, self.ioTimeout.components.seconds * 1000
-            + self.ioTimeout.components.attoseconds / 1_000_000_000_000_000))
+        let milliseconds = Int32(
+            clamping: max(
+                1,
+                self.ioTimeout.components.seconds * 1000
+                    + self.ioTimeout.components.attoseconds / 1_000_000_000_000_000
+            )
+        )
         var entry = pollfd(fd: self.descriptor, events: events, revents: 0)
         while true {
             let ready = poll(&entry, 1, milliseconds)
@@ -228,8 +235,13 @@ package final class RedisConnection {
                     "Redis at \(address) is unreachable: \(Self.describe(code)); is redis-server running there?"
                 )
             }
-            let milliseconds = Int32(clamping: max(1, timeout.components.seconds * 1000
-                + timeout.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = Int32(
+                clamping: max(
+                    1,
+                    timeout.components.seconds * 1000
+                        + timeout.components.attoseconds / 1_000_000_000_000_000
+                )
+            )
             var entry = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
             var ready: Int32
             repeat { ready = poll(&entry, 1, milliseconds) } while ready < 0 && errno == EINTR

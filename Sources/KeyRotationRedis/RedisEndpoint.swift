@@ -79,7 +79,9 @@ public struct RedisEndpoint: Hashable, Sendable, CustomStringConvertible {
             }
             host = rest[rest.index(after: rest.startIndex)..<close]
             rest = rest[rest.index(after: close)...]
-            if rest.hasPrefix(":") { rest = rest.dropFirst() } else if !rest.isEmpty {
+            if rest.hasPrefix(":") {
+                rest = rest.dropFirst()
+            } else if !rest.isEmpty {
                 throw RedisError(.invalidURL, "the Redis URL has text after its IPv6 host")
             }
         } else if let colon = rest.lastIndex(of: ":") {

@@ -107,7 +107,10 @@ public final class RedisKeyStateStore: KeyStateStore {
                     var keys = [self.baseKey(request.fingerprint)]
                     if let log = self.configuration.admissionLogKey { keys.append(log) }
                     let arguments =
-                        [String(request.cost), self.marginMilliseconds, request.fingerprint, String(request.limits.count)]
+                        [
+                            String(request.cost), self.marginMilliseconds, request.fingerprint,
+                            String(request.limits.count),
+                        ]
                         + request.limits.flatMap(\.redisArguments)
                     return (RedisScripts.admit, keys, arguments)
                 }
@@ -157,13 +160,15 @@ public final class RedisKeyStateStore: KeyStateStore {
     public func setBlock(_ block: StoredBlock?, fingerprint: String) throws {
         try self.runScript(RedisScripts.setBlock, fingerprint: fingerprint, at: nil) { state in
             guard let block else { return ["", "0", self.marginMilliseconds] }
-            let callerNow = state.lastCall.map { $0.caller.advanced(by: ContinuousClock.now - $0.at) } ?? Timestamp(Date())
+            let callerNow =
+                state.lastCall.map { $0.caller.advanced(by: ContinuousClock.now - $0.at) } ?? Timestamp(Date())
             let delta =
                 block.until == .distantFuture
                 ? Int64(1) << 50
                 : (block.until.nanosecondsSinceEpoch &- callerNow.nanosecondsSinceEpoch) / 1000
             return [block.reason.rawValue, String(delta), self.marginMilliseconds]
-        } onUnavailable: { _ in }
+        } onUnavailable: { _ in
+        }
     }
 
     /// The blocks of these keys that are still in force at `now` (on the server's clock).
@@ -216,7 +221,8 @@ public final class RedisKeyStateStore: KeyStateStore {
             at: now
         ) { _ in
             [String(remaining), reset, self.marginMilliseconds, String(limits.count)] + limits.flatMap(\.redisArguments)
-        } onUnavailable: { _ in }
+        } onUnavailable: { _ in
+        }
     }
 
     // MARK: Running
@@ -256,7 +262,8 @@ public final class RedisKeyStateStore: KeyStateStore {
         if let connection = state.connection, connection.isOpen { return .success(connection) }
         if let next = state.nextAttempt, ContinuousClock.now < next {
             return .failure(
-                state.lastError ?? RedisError(.connectionFailed, "Redis at \(self.configuration.endpoint) is unreachable")
+                state.lastError
+                    ?? RedisError(.connectionFailed, "Redis at \(self.configuration.endpoint) is unreachable")
             )
         }
         do throws(RedisError) {
@@ -418,7 +425,11 @@ public final class RedisKeyStateStore: KeyStateStore {
             state: &state
         )
         for (id, tally) in windows {
-            state.tallies[id] = Tally(throughRedis: tally.throughRedis + tally.inFallback, inFallback: 0, end: tally.end)
+            state.tallies[id] = Tally(
+                throughRedis: tally.throughRedis + tally.inFallback,
+                inFallback: 0,
+                end: tally.end
+            )
         }
         state.fallback = [:]
     }

@@ -59,7 +59,9 @@ package enum RESPParser {
     }
 
     private static func parse(_ bytes: [UInt8], at cursor: inout Int, depth: Int) throws(RedisError) -> RedisReply? {
-        guard depth <= Self.maximumDepth else { throw Self.malformed("replies nested deeper than \(Self.maximumDepth)") }
+        guard depth <= Self.maximumDepth else {
+            throw Self.malformed("replies nested deeper than \(Self.maximumDepth)")
+        }
         guard cursor < bytes.count else { return nil }
         let marker = bytes[cursor]
         guard let line = try self.line(bytes, after: cursor) else { return nil }

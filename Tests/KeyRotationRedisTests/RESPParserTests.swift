@@ -39,7 +39,9 @@ import Testing
         #expect(index == bytes.count)
     }
 
-    @Test(arguments: ["hello\r\n", ":12a\r\n", "$abc\r\n", "$3\r\nabcXY", "*-5\r\n", "#x\r\n", "+OK\rX", "$99999999999\r\n"])
+    @Test(arguments: [
+        "hello\r\n", ":12a\r\n", "$abc\r\n", "$3\r\nabcXY", "*-5\r\n", "#x\r\n", "+OK\rX", "$99999999999\r\n",
+    ])
     func malformedRepliesThrowClearErrors(_ text: String) throws {
         let error = try #require(throws: RedisError.self) { try self.parse(text) }
         #expect(error.code == .malformedReply)

@@ -4,7 +4,10 @@ import Testing
 @Suite struct RedisEndpointTests {
     @Test func parsesTheURLForms() throws {
         #expect(try RedisEndpoint(url: "redis://localhost") == RedisEndpoint(host: "localhost"))
-        #expect(try RedisEndpoint(url: "redis://127.0.0.1:6380/2") == RedisEndpoint(host: "127.0.0.1", port: 6380, database: 2))
+        #expect(
+            try RedisEndpoint(url: "redis://127.0.0.1:6380/2")
+                == RedisEndpoint(host: "127.0.0.1", port: 6380, database: 2)
+        )
         let login = try RedisEndpoint(url: "redis://:s%40cret@h:7000/1")
         #expect(login.password == "s@cret" && login.username == nil && login.port == 7000 && login.database == 1)
         let user = try RedisEndpoint(url: "redis://app:pw@[::1]:6379")
@@ -27,7 +30,9 @@ import Testing
         let endpoint = try RedisEndpoint(url: "redis://:topsecretpw@h:1/0")
         #expect(endpoint.description == "redis://:***@h:1/0")
         let error = try #require(throws: RedisError.self) {
-            try RedisKeyStateStore.Configuration.environment(["KEYROTATION_REDIS_URL": "redis://:topsecretpw@h:notaport"])
+            try RedisKeyStateStore.Configuration.environment([
+                "KEYROTATION_REDIS_URL": "redis://:topsecretpw@h:notaport"
+            ])
         }
         #expect(error.message.contains("KEYROTATION_REDIS_URL") && !error.message.contains("topsecretpw"))
         #expect(try RedisKeyStateStore.Configuration.environment([:]) == nil)
@@ -37,7 +42,7 @@ import Testing
         #expect(configured.endpoint.port == 7 && configured.endpoint.database == 3)
     }
 
-    @Test func fallbackScalesEveryKindOfLimit() {
+    @Test func theFallbackPolicyNamesItsFraction() {
         let quarter = RedisKeyStateStore.UnavailablePolicy.localFallback(fraction: 0.25)
         #expect(quarter.description.contains("0.25"))
     }

@@ -34,7 +34,11 @@ struct RedisReplicaTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         withExtendedLifetime(server) {}
-        let connection = try RedisConnection(endpoint: try RedisEndpoint(url: url), connectTimeout: .seconds(1), ioTimeout: .seconds(5))
+        let connection = try RedisConnection(
+            endpoint: try RedisEndpoint(url: url),
+            connectTimeout: .seconds(1),
+            ioTimeout: .seconds(5)
+        )
         let sentByProcesses = outputs.compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(sentByProcesses.count == 4, "probe output: \(outputs)")
         // The server-side log of admissions (written by the admission script with the server's time) and the
@@ -43,7 +47,9 @@ struct RedisReplicaTests {
         var admittedTimes: [String: [Int64]] = [:]
         for line in admitted {
             let parts = line.split(separator: " ")
-            if parts.count == 2, let time = Int64(parts[1]) { admittedTimes[String(parts[0]), default: []].append(time) }
+            if parts.count == 2, let time = Int64(parts[1]) {
+                admittedTimes[String(parts[0]), default: []].append(time)
+            }
         }
         var total = 0
         for label in ["k1", "k2", "k3"] {
@@ -63,14 +69,19 @@ struct RedisReplicaTests {
     @Test(.enabled(if: RedisTestEnvironment.canStartServer, Comment(rawValue: RedisTestEnvironment.skipMessage)))
     func redisRestartedMidRunFallsBackThenResumes() async throws {
         let server = try RedisTestServer()
-        var configuration = try RedisKeyStateStore.Configuration(url: server.url, whenUnavailable: .localFallback(fraction: 0.25))
+        var configuration = try RedisKeyStateStore.Configuration(
+            url: server.url,
+            whenUnavailable: .localFallback(fraction: 0.25)
+        )
         configuration.keyPrefix = "restart:"
         configuration.admissionLogKey = "restart:admitted"
         configuration.maximumBackoff = .milliseconds(100)
         configuration.connectTimeout = .milliseconds(200)
         let store = RedisKeyStateStore(configuration: configuration)
         try store.connect()
-        let keys = (1...3).map { APIKey("restart-secret-\($0)", label: "k\($0)", limits: [.perSecond(10), .perDay(1000)]) }
+        let keys = (1...3).map {
+            APIKey("restart-secret-\($0)", label: "k\($0)", limits: [.perSecond(10), .perDay(1000)])
+        }
         let rotator = KeyRotator(keys: keys, configuration: .init(strategy: .roundRobin, stateStore: store))
         let clock = ContinuousClock()
         let start = clock.now
@@ -112,7 +123,11 @@ struct RedisReplicaTests {
         }
         // Usage resumed through Redis: the restarted (empty) server logged admissions, and the daily counts
         // came back (what was counted before the crash plus what the fallback admitted).
-        let connection = try RedisConnection(endpoint: try RedisEndpoint(url: server.url), connectTimeout: .seconds(1), ioTimeout: .seconds(2))
+        let connection = try RedisConnection(
+            endpoint: try RedisEndpoint(url: server.url),
+            connectTimeout: .seconds(1),
+            ioTimeout: .seconds(2)
+        )
         let resumed = try Self.list(connection, "restart:admitted")
         #expect(resumed.count >= 20, "admissions through the restarted Redis: \(resumed.count)")
         let afterRestart = uses.filter { $0.at > restartedAt }.count

@@ -59,7 +59,9 @@ func bench(url: String, iterations: Int, batch: Int) throws {
     configuration.keyPrefix = "bench:\(getpid()):"
     let store = RedisKeyStateStore(configuration: configuration)
     try store.connect()
-    let limits: [RateLimit] = [.calendar(Int.max / 4, per: .day), .gcra(rate: 1_000_000, per: .seconds(1), burst: 1_000_000)]
+    let limits: [RateLimit] = [
+        .calendar(Int.max / 4, per: .day), .gcra(rate: 1_000_000, per: .seconds(1), burst: 1_000_000),
+    ]
     let now = Timestamp(Date())
     let clock = ContinuousClock()
     let fingerprints = (0..<8).map { "bench\($0)" }
@@ -91,13 +93,19 @@ func bench(url: String, iterations: Int, batch: Int) throws {
     let inMemory = acquireLoop(plain)
     func perSecond(_ count: Int, _ elapsed: Duration) -> Int { Int(Double(count) / elapsed.seconds) }
     let added = (withStore - inMemory) / iterations
-    print("redis.admit sequential: \(perSecond(iterations, sequential)) admissions/s, "
-        + "\((sequential / iterations).nanoseconds / 1000) µs/admission")
+    print(
+        "redis.admit sequential: \(perSecond(iterations, sequential)) admissions/s, "
+            + "\((sequential / iterations).nanoseconds / 1000) µs/admission"
+    )
     print("redis.admit pipelined (batch \(batch)): \(perSecond(rounds * batch, pipelined)) admissions/s")
-    print("rotator.tryAcquire+report with Redis store: \((withStore / iterations).nanoseconds / 1000) µs/op, "
-        + "in memory: \((inMemory / iterations).nanoseconds) ns/op, added by Redis: \(added.nanoseconds / 1000) µs")
+    print(
+        "rotator.tryAcquire+report with Redis store: \((withStore / iterations).nanoseconds / 1000) µs/op, "
+            + "in memory: \((inMemory / iterations).nanoseconds) ns/op, added by Redis: \(added.nanoseconds / 1000) µs"
+    )
     print(#"{"bench":"redis.admit.sequential","value":\#(perSecond(iterations, sequential)),"unit":"admissions/s"}"#)
-    print(#"{"bench":"redis.admit.pipelined","value":\#(perSecond(rounds * batch, pipelined)),"unit":"admissions/s","batch":\#(batch)}"#)
+    print(
+        #"{"bench":"redis.admit.pipelined","value":\#(perSecond(rounds * batch, pipelined)),"unit":"admissions/s","batch":\#(batch)}"#
+    )
     print(#"{"bench":"redis.acquire.addedLatency","value":\#(added.nanoseconds / 1000),"unit":"µs"}"#)
 }
 
