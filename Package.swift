@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "KeyRotation", targets: ["KeyRotation"]),
         .library(name: "KeyRotationHTTP", targets: ["KeyRotationHTTP"]),
         .library(name: "KeyRotationStore", targets: ["KeyRotationStore"]),
+        .library(name: "KeyRotationRedis", targets: ["KeyRotationRedis"]),
         .library(name: "KeyRotationTesting", targets: ["KeyRotationTesting"]),
         .library(name: "VirusTotal", targets: ["VirusTotal"]),
         .library(name: "Aptos", targets: ["Aptos"]),
@@ -20,6 +21,7 @@ let package = Package(
         .target(name: "KeyRotationHTTP", dependencies: ["KeyRotation"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "KeyRotationStore", dependencies: ["KeyRotation", "CSQLite"]),
+        .target(name: "KeyRotationRedis", dependencies: ["KeyRotation"]),
         .target(name: "KeyRotationTesting", dependencies: ["KeyRotation", "KeyRotationHTTP"]),
         .target(name: "VirusTotal", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore"]),
         .target(name: "Aptos", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore"]),
@@ -45,6 +47,16 @@ let package = Package(
             name: "StoreProbe",
             dependencies: ["KeyRotation", "KeyRotationStore"],
             path: "Tests/StoreProbe"
+        ),
+        .testTarget(
+            name: "KeyRotationRedisTests",
+            dependencies: ["KeyRotation", "KeyRotationRedis", "KeyRotationTesting", "RedisProbe"]
+        ),
+        // A helper process the Redis tests spawn: several replicas sharing one pool through one Redis.
+        .executableTarget(
+            name: "RedisProbe",
+            dependencies: ["KeyRotation", "KeyRotationRedis"],
+            path: "Tests/RedisProbe"
         ),
         .testTarget(
             name: "VirusTotalTests",

@@ -1,0 +1,468 @@
+import Foundation
+public import KeyRotation
+import Synchronization
+
+/// Key state in Redis, shared by every process on every machine that points at the same server and prefix.
+///
+/// Each admission is one Lua script run atomically on the server, so N replicas together never exceed a key's
+/// limits: calendar windows (UTC, from the server's clock), strict rolling windows (a sorted set of uses),
+/// minimum spacing, GCRA and token buckets (a theoretical arrival time), and health blocks (cooldowns, invalid
+/// marks, Retry-After) are all shared. Every decision uses the server's `TIME`, so clock skew between machines
+/// cannot over-admit; ETAs come back relative to the server's now and are placed on the caller's timeline.
+///
+/// Keys look like `<prefix>{<fingerprint>}:<kind>…`: fingerprints only, never key material, and every key
+/// expires after the window or block it holds plus ``Configuration/expiryMargin``.
+///
+/// One connection, guarded by this store's `Mutex`: network I/O happens inside that lock (never inside the
+/// rotator's), so calls from many threads are served one at a time. When Redis is out of reach the store acts
+/// as ``Configuration/whenUnavailable`` says and reconnects, with backoff, on later calls.
+public final class RedisKeyStateStore: KeyStateStore {
+    /// The configuration the store was created with.
+    public let configuration: Configuration
+    private let state: Mutex<State>
+
+    private struct WindowID: Hashable {
+        var fingerprint: String
+        var period: String
+        var start: Int64  // µs, server time
+    }
+
+    private struct Tally {
+        var throughRedis = 0
+        var inFallback = 0
+        var end: Int64  // µs, server time
+    }
+
+    private struct State {
+        var connection: RedisConnection?
+        var hashes: [String: String] = [:]  // script → SHA1 on the current connection
+        var nextAttempt: ContinuousClock.Instant?
+        var backoff: Duration
+        var lastError: RedisError?
+        var hadOutage = false
+        var fallback: [String: CompositeLimiter] = [:]
+        var tallies: [WindowID: Tally] = [:]
+        /// The caller's now and the server's now (µs) at the last call, and when that was: places times that
+        /// come without a caller's now (``setBlock(_:fingerprint:)``) on the server's timeline.
+        var lastCall: (caller: Timestamp, server: Int64, at: ContinuousClock.Instant)?
+    }
+
+    /// A store for `configuration`. Connects lazily, on the first call.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.state = Mutex(State(backoff: configuration.initialBackoff))
+    }
+
+    /// A store for the server at `url` (`redis://[[user]:password@]host[:port][/db]`).
+    ///
+    /// - Throws: ``RedisError`` as ``RedisEndpoint/init(url:)`` does.
+    public convenience init(url: String, whenUnavailable: UnavailablePolicy = .failClosed) throws(RedisError) {
+        self.init(configuration: try Configuration(url: url, whenUnavailable: whenUnavailable))
+    }
+
+    /// Connects now (instead of on the first call) and checks the server with `PING`.
+    ///
+    /// - Throws: ``KeyStateStoreError`` (``KeyStateStoreError/Code/unavailable``) when Redis can't be reached.
+    public func connect() throws {
+        let result = self.state.withLock { state in self.run(&state) { _, _ in () } }
+        if case .failure(let error) = result { throw self.unavailable(error) }
+    }
+
+    /// Whether the store has a live connection now (it may still break on the next call).
+    public var isConnected: Bool { self.state.withLock { $0.connection?.isOpen ?? false } }
+
+    // MARK: KeyStateStore
+
+    /// Decides on the server, in one script, whether the key may spend `cost` units now, and records the use.
+    ///
+    /// A block in force refuses until its end; a `cost` above a limit's capacity is refused for good
+    /// (``Timestamp/distantFuture``); several refusals answer the latest ETA. While Redis is unreachable:
+    /// ``Configuration/whenUnavailable``.
+    /// - Throws: ``KeyStateStoreError`` with ``KeyStateStoreError/Code/unavailable`` when Redis is unreachable
+    ///   and the store fails closed.
+    public func admit(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws -> StoreAdmission {
+        precondition(cost >= 0, "a use costs at least 0 units")
+        let request = AdmissionRequest(fingerprint: fingerprint, cost: cost, limits: limits)
+        return try self.admit([request], at: now)[0]
+    }
+
+    /// One admission in a pipelined batch.
+    package struct AdmissionRequest: Sendable {
+        package var fingerprint: String
+        package var cost: Int
+        package var limits: [RateLimit]
+
+        package init(fingerprint: String, cost: Int, limits: [RateLimit]) {
+            self.fingerprint = fingerprint
+            self.cost = cost
+            self.limits = limits
+        }
+    }
+
+    /// Admits several requests in one pipelined round trip (each still its own atomic script), in order.
+    package func admit(_ requests: [AdmissionRequest], at now: Timestamp) throws -> [StoreAdmission] {
+        let result = self.state.withLock { state -> Result<[StoreAdmission], RedisError> in
+            let outcome = self.run(&state) { connection, state throws(RedisError) -> [StoreAdmission] in
+                let calls = requests.map { request in
+                    var keys = [self.baseKey(request.fingerprint)]
+                    if let log = self.configuration.admissionLogKey { keys.append(log) }
+                    let arguments =
+                        [
+                            String(request.cost), self.marginMilliseconds, request.fingerprint,
+                            String(request.limits.count),
+                        ]
+                        + request.limits.flatMap(\.redisArguments)
+                    return (RedisScripts.admit, keys, arguments)
+                }
+                let replies = try self.evaluate(calls, on: connection, state: &state)
+                return try zip(requests, replies).map { request, reply throws(RedisError) in
+                    let (admitted, value, server) = try Self.triple(reply)
+                    state.lastCall = (now, server, .now)
+                    guard admitted else {
+                        if value < 0 { return .notBefore(.distantFuture) }
+                        return .notBefore(Self.callerTime(value, server: server, caller: now))
+                    }
+                    self.tally(request, serverNow: server, inFallback: false, state: &state)
+                    return .admitted(remaining: value < 0 ? nil : Int(value))
+                }
+            }
+            if case .failure = outcome, case .localFallback(let fraction) = self.configuration.whenUnavailable.wrapped {
+                return .success(requests.map { self.admitLocally($0, fraction: fraction, at: now, state: &state) })
+            }
+            return outcome
+        }
+        switch result {
+        case .success(let admissions): return admissions
+        case .failure(let error): throw self.unavailable(error)
+        }
+    }
+
+    /// Gives back `cost` units in the current window of each limit (a use that did not count).
+    public func refund(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws {
+        guard cost > 0 else { return }
+        try self.runScript(
+            RedisScripts.refund,
+            fingerprint: fingerprint,
+            at: now
+        ) { _ in
+            [String(cost), self.marginMilliseconds, String(limits.count)] + limits.flatMap(\.redisArguments)
+        } onUnavailable: { state in
+            // Redis is away: give it back to the local fallback, if that admitted it.
+            if var limiter = state.fallback[fingerprint] {
+                limiter.refund(cost: cost, at: now)
+                state.fallback[fingerprint] = limiter
+            }
+        }
+    }
+
+    /// Persists a health block, or clears it when `block` is `nil`. The block's end is placed on the server's
+    /// clock by the offset between the caller's and the server's time measured at the last call.
+    public func setBlock(_ block: StoredBlock?, fingerprint: String) throws {
+        try self.runScript(RedisScripts.setBlock, fingerprint: fingerprint, at: nil) { state in
+            guard let block else { return ["", "0", self.marginMilliseconds] }
+            let callerNow =
+                state.lastCall.map { $0.caller.advanced(by: ContinuousClock.now - $0.at) } ?? Timestamp(Date())
+            let delta =
+                block.until == .distantFuture
+                ? Int64(1) << 50
+                : (block.until.nanosecondsSinceEpoch &- callerNow.nanosecondsSinceEpoch) / 1000
+            return [block.reason.rawValue, String(delta), self.marginMilliseconds]
+        } onUnavailable: { _ in
+        }
+    }
+
+    /// The blocks of these keys that are still in force at `now` (on the server's clock).
+    public func blocks(fingerprints: [String], at now: Timestamp) throws -> [String: StoredBlock] {
+        let unique = Array(Set(fingerprints))
+        guard !unique.isEmpty else { return [:] }
+        let result = self.state.withLock { state in
+            self.run(&state) { connection, state throws(RedisError) -> [String: StoredBlock] in
+                let reply = try self.evaluate(
+                    [(RedisScripts.blocks, unique.map(self.baseKey), [])],
+                    on: connection,
+                    state: &state
+                )[0]
+                guard case .array(let values) = reply, values.count == unique.count + 1, let server = values[0].integer
+                else { throw Self.unexpected(reply, "the blocks script") }
+                state.lastCall = (now, server, .now)
+                var blocks: [String: StoredBlock] = [:]
+                for (fingerprint, value) in zip(unique, values.dropFirst()) {
+                    guard let text = value.string, let bar = text.lastIndex(of: "|"),
+                        let reason = StoredBlock.Reason(rawValue: String(text[..<bar])),
+                        let until = Int64(text[text.index(after: bar)...]), until > server
+                    else { continue }
+                    let local = Self.callerTime(until, server: server, caller: now)
+                    blocks[fingerprint] = StoredBlock(reason: reason, until: local)
+                }
+                return blocks
+            }
+        }
+        switch result {
+        case .success(let blocks): return blocks
+        case .failure(let error):
+            if case .localFallback = self.configuration.whenUnavailable.wrapped { return [:] }
+            throw self.unavailable(error)
+        }
+    }
+
+    /// Raises the usage of the calendar window the server spoke about, so that used = limit − `remaining`
+    /// (never lowered); the window is the one ending nearest `resetAt`, else the shortest calendar period.
+    public func observe(
+        remaining: Int,
+        resetAt: Timestamp?,
+        fingerprint: String,
+        limits: [RateLimit],
+        at now: Timestamp
+    ) throws {
+        let reset = resetAt.map { String(($0.nanosecondsSinceEpoch &- now.nanosecondsSinceEpoch) / 1000) } ?? ""
+        try self.runScript(
+            RedisScripts.observe,
+            fingerprint: fingerprint,
+            at: now
+        ) { _ in
+            [String(remaining), reset, self.marginMilliseconds, String(limits.count)] + limits.flatMap(\.redisArguments)
+        } onUnavailable: { _ in
+        }
+    }
+
+    // MARK: Running
+
+    /// Runs `body` on a live connection, connecting first if needed (after the backoff), reconciling the
+    /// calendar windows after an outage, and retrying once on a fresh connection if the old one was closed.
+    private func run<T>(
+        _ state: inout State,
+        _ body: (RedisConnection, inout State) throws(RedisError) -> T
+    ) -> Result<T, RedisError> {
+        for attempt in 0..<2 {
+            let connection: RedisConnection
+            switch self.connection(&state) {
+            case .success(let live): connection = live
+            case .failure(let error): return .failure(error)
+            }
+            do throws(RedisError) {
+                return .success(try body(connection, &state))
+            } catch {
+                guard error.breaksConnection else { return .failure(error) }
+                connection.close()
+                state.connection = nil
+                state.hashes = [:]
+                state.hadOutage = true
+                state.lastError = error
+                // A connection closed while idle (a restarted server) gets one retry on a new connection; a
+                // timeout does not, since the script may have run.
+                if attempt == 0 && error.code == .connectionClosed { continue }
+                self.scheduleRetry(&state, after: error)
+                return .failure(error)
+            }
+        }
+        return .failure(state.lastError ?? RedisError(.connectionClosed, "Redis closed the connection twice"))
+    }
+
+    private func connection(_ state: inout State) -> Result<RedisConnection, RedisError> {
+        if let connection = state.connection, connection.isOpen { return .success(connection) }
+        if let next = state.nextAttempt, ContinuousClock.now < next {
+            return .failure(
+                state.lastError
+                    ?? RedisError(.connectionFailed, "Redis at \(self.configuration.endpoint) is unreachable")
+            )
+        }
+        do throws(RedisError) {
+            let connection = try RedisConnection(
+                endpoint: self.configuration.endpoint,
+                connectTimeout: self.configuration.connectTimeout,
+                ioTimeout: self.configuration.ioTimeout
+            )
+            let scripts = [
+                RedisScripts.admit, RedisScripts.refund, RedisScripts.setBlock, RedisScripts.blocks,
+                RedisScripts.observe, RedisScripts.reconcile,
+            ]
+            let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0] })
+            state.hashes = [:]
+            for (script, reply) in zip(scripts, replies) {
+                guard let hash = reply.string, hash.count == 40 else { throw Self.unexpected(reply, "SCRIPT LOAD") }
+                state.hashes[script] = hash
+            }
+            state.connection = connection
+            state.nextAttempt = nil
+            state.backoff = self.configuration.initialBackoff
+            if state.hadOutage {
+                state.hadOutage = false
+                try self.reconcile(on: connection, state: &state)
+            }
+            return .success(connection)
+        } catch {
+            state.connection?.close()
+            state.connection = nil
+            state.hadOutage = true
+            self.scheduleRetry(&state, after: error)
+            return .failure(error)
+        }
+    }
+
+    private func scheduleRetry(_ state: inout State, after error: RedisError) {
+        state.lastError = error
+        state.nextAttempt = ContinuousClock.now + state.backoff
+        state.backoff = min(state.backoff * 2, self.configuration.maximumBackoff)
+    }
+
+    /// `EVALSHA` for each call, pipelined; a `NOSCRIPT` (the server's script cache was flushed) reloads and
+    /// retries. Error replies become ``RedisError/Code/serverError``.
+    private func evaluate(
+        _ calls: [(script: String, keys: [String], arguments: [String])],
+        on connection: RedisConnection,
+        state: inout State
+    ) throws(RedisError) -> [RedisReply] {
+        func command(_ call: (script: String, keys: [String], arguments: [String])) -> [String] {
+            ["EVALSHA", state.hashes[call.script] ?? "", String(call.keys.count)] + call.keys + call.arguments
+        }
+        var replies = try connection.pipeline(calls.map(command))
+        for index in replies.indices {
+            guard case .error(let message) = replies[index] else { continue }
+            if message.hasPrefix("NOSCRIPT") {
+                let load = try connection.command(["SCRIPT", "LOAD", calls[index].script])
+                guard let hash = load.string else { throw Self.unexpected(load, "SCRIPT LOAD") }
+                state.hashes[calls[index].script] = hash
+                replies[index] = try connection.command(command(calls[index]))
+            }
+            if case .error(let message) = replies[index] {
+                throw RedisError(
+                    .serverError,
+                    "Redis at \(connection.address) refused the store's script: \(message.prefix(300))"
+                )
+            }
+        }
+        return replies
+    }
+
+    /// Runs a one-key script; on failure, `onUnavailable` (fallback) or throws (fail closed).
+    private func runScript(
+        _ script: String,
+        fingerprint: String,
+        at now: Timestamp?,
+        arguments: @Sendable (State) -> [String],
+        onUnavailable: @Sendable (inout State) -> Void
+    ) throws {
+        let result = self.state.withLock { state -> Result<Void, RedisError> in
+            let outcome = self.run(&state) { connection, state throws(RedisError) in
+                let values = arguments(state)
+                let reply = try self.evaluate(
+                    [(script, [self.baseKey(fingerprint)], values)],
+                    on: connection,
+                    state: &state
+                )[0]
+                if let now, let server = reply.integer { state.lastCall = (now, server, .now) }
+            }
+            if case .failure = outcome, case .localFallback = self.configuration.whenUnavailable.wrapped {
+                onUnavailable(&state)
+                return .success(())
+            }
+            return outcome
+        }
+        if case .failure(let error) = result { throw self.unavailable(error) }
+    }
+
+    // MARK: Local fallback
+
+    private func admitLocally(
+        _ request: AdmissionRequest,
+        fraction: Double,
+        at now: Timestamp,
+        state: inout State
+    ) -> StoreAdmission {
+        let scaled = request.limits.map { $0.scaled(by: fraction) }
+        var limiter = state.fallback[request.fingerprint] ?? CompositeLimiter(scaled, now: now)
+        if limiter.limits != scaled { limiter.setLimits(scaled, at: now) }
+        let eta = limiter.earliestAdmission(cost: request.cost, at: now)
+        guard eta <= now else {
+            state.fallback[request.fingerprint] = limiter
+            return .notBefore(eta)
+        }
+        limiter.record(cost: request.cost, at: now)
+        let remaining = limiter.remaining(at: now)
+        state.fallback[request.fingerprint] = limiter
+        // Place the use on the server's timeline for the daily windows it counts in once Redis is back.
+        let server =
+            state.lastCall.map { $0.server + ($0.caller.duration(to: now).nanoseconds / 1000) }
+            ?? now.nanosecondsSinceEpoch / 1000
+        self.tally(request, serverNow: server, inFallback: true, state: &state)
+        return .admitted(remaining: remaining)
+    }
+
+    /// Counts a use in this process's view of the calendar windows, to restore them in Redis after an outage.
+    private func tally(_ request: AdmissionRequest, serverNow: Int64, inFallback: Bool, state: inout State) {
+        var seen: Set<CalendarPeriod> = []
+        let instant = Timestamp(nanosecondsSinceEpoch: serverNow &* 1000)
+        for limit in request.limits {
+            guard case .calendar(_, let period) = limit.wrapped, seen.insert(period).inserted else { continue }
+            let id = WindowID(
+                fingerprint: request.fingerprint,
+                period: period.redisCode,
+                start: period.start(containing: instant).nanosecondsSinceEpoch / 1000
+            )
+            var tally = state.tallies[id] ?? Tally(end: period.end(containing: instant).nanosecondsSinceEpoch / 1000)
+            if inFallback { tally.inFallback += request.cost } else { tally.throughRedis += request.cost }
+            if state.tallies[id] == nil { state.tallies = state.tallies.filter { $0.value.end > serverNow } }
+            state.tallies[id] = tally
+        }
+    }
+
+    /// After an outage: each current calendar window in Redis becomes at least what this process counted
+    /// through Redis (the server may have restarted empty), plus what it admitted in fallback.
+    private func reconcile(on connection: RedisConnection, state: inout State) throws(RedisError) {
+        let windows = Array(state.tallies)
+        guard !windows.isEmpty else { return }
+        _ = try self.evaluate(
+            windows.map { id, tally in
+                (
+                    RedisScripts.reconcile, [self.baseKey(id.fingerprint)],
+                    [
+                        id.period, String(id.start), String(tally.throughRedis), String(tally.inFallback),
+                        self.marginMilliseconds,
+                    ]
+                )
+            },
+            on: connection,
+            state: &state
+        )
+        for (id, tally) in windows {
+            state.tallies[id] = Tally(
+                throughRedis: tally.throughRedis + tally.inFallback,
+                inFallback: 0,
+                end: tally.end
+            )
+        }
+        state.fallback = [:]
+    }
+
+    // MARK: Helpers
+
+    /// `<prefix>{<fingerprint>}`: the hash tag keeps one key's records in one cluster slot.
+    private func baseKey(_ fingerprint: String) -> String { "\(self.configuration.keyPrefix){\(fingerprint)}" }
+
+    private var marginMilliseconds: String { String(max(1, self.configuration.expiryMargin.nanoseconds / 1_000_000)) }
+
+    /// A server instant (µs) on the caller's timeline, by the offset measured at this call.
+    private static func callerTime(_ server: Int64, server now: Int64, caller: Timestamp) -> Timestamp {
+        caller.advanced(by: .microseconds(server - now))
+    }
+
+    private static func triple(_ reply: RedisReply) throws(RedisError) -> (Bool, Int64, Int64) {
+        guard case .array(let values) = reply, values.count == 3, let flag = values[0].integer,
+            let value = values[1].integer, let server = values[2].integer
+        else { throw Self.unexpected(reply, "the admission script") }
+        return (flag == 1, value, server)
+    }
+
+    private static func unexpected(_ reply: RedisReply, _ what: String) -> RedisError {
+        RedisError(.malformedReply, "\(what) answered an unexpected reply (\(String(describing: reply).prefix(120)))")
+    }
+
+    private func unavailable(_ error: RedisError) -> KeyStateStoreError {
+        KeyStateStoreError(
+            .unavailable,
+            "Redis at \(self.configuration.endpoint) can't be used (\(error)); no key was admitted through it. "
+                + "The store reconnects with backoff on later calls; to keep working during outages, configure "
+                + "whenUnavailable: .localFallback(fraction:)"
+        )
+    }
+}

@@ -1,0 +1,247 @@
+/// The Lua scripts the store runs on the server: each decision is one script, so it is atomic across every
+/// process and machine, and reads the server's clock (`TIME`), so the callers' clocks never matter.
+///
+/// Times inside the scripts are integer microseconds since the Unix epoch (exact in Lua's doubles). Keys of one
+/// fingerprint share the hash tag `{fingerprint}`, so they live in one slot. Every key written gets an expiry:
+/// its window (or arrival time) plus a margin, so a pool that is gone leaves nothing behind.
+///
+/// Limits travel as triples in `ARGV`: `c limit period` (calendar; period m, h, d or M), `s limit windowµs`
+/// (strict rolling window), `p intervalµs 0` (spacing), `g intervalµs burst` (GCRA; a token bucket is GCRA).
+enum RedisScripts {
+    /// Server time, calendar windows in UTC (months through Howard Hinnant's civil-date algorithms), limit keys.
+    private static let preamble = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local base = KEYS[1]
+        local function fmt(x) return string.format('%.0f', x) end
+        local function window(period, at)
+          local unit = ({m = 60000000, h = 3600000000, d = 86400000000})[period]
+          if unit then
+            local s = math.floor(at / unit) * unit
+            return s, s + unit
+          end
+          local function civil(z)
+            z = z + 719468
+            local era = math.floor(z / 146097)
+            local doe = z - era * 146097
+            local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+            local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+            local mp = math.floor((5 * doy + 2) / 153)
+            local m = mp < 10 and mp + 3 or mp - 9
+            local y = yoe + era * 400
+            if m <= 2 then y = y + 1 end
+            return y, m
+          end
+          local function days(y, m, d)
+            if m <= 2 then y = y - 1 end
+            local era = math.floor(y / 400)
+            local yoe = y - era * 400
+            local doy = math.floor((153 * ((m + 9) % 12) + 2) / 5) + d - 1
+            return era * 146097 + yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy - 719468
+          end
+          local y, m = civil(math.floor(at / 86400000000))
+          local ny, nm = y, m + 1
+          if nm == 13 then ny, nm = y + 1, 1 end
+          return days(y, m, 1) * 86400000000, days(ny, nm, 1) * 86400000000
+        end
+        local function ttl(until_us, margin_ms) return math.max(1, math.ceil((until_us - now) / 1000) + margin_ms) end
+        local function calendarKey(period, start) return base .. ':c:' .. period .. ':' .. fmt(start) end
+        local function strictKey(w) return base .. ':s:' .. w end
+        local function gcraKey(i, b) return base .. ':g:' .. i .. ':' .. b end
+
+        """
+
+    /// `KEYS[1]` base key, `KEYS[2]` optional audit list; `ARGV`: cost, margin ms, fingerprint, limit count,
+    /// limits. Returns `{admitted 1|0, remaining or ETA µs (-1: none / never), server now µs}`.
+    static let admit =
+        preamble + """
+            local cost = tonumber(ARGV[1])
+            local margin = tonumber(ARGV[2])
+            local n = tonumber(ARGV[4])
+            local refuse, never, remaining = nil, false, nil
+            local function until_(x) if refuse == nil or x > refuse then refuse = x end end
+            local function remain(x) if remaining == nil or x < remaining then remaining = x end end
+            local kinds, as, bs, slots, ends = {}, {}, {}, {}, {}
+            local keys, pslot = {base .. ':b'}, nil
+            for i = 1, n do
+              local kind, a, b = ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i]
+              kinds[i], as[i], bs[i] = kind, a, b
+              if kind == 'c' then
+                local s, e = window(b, now)
+                ends[i] = e
+                keys[#keys + 1] = calendarKey(b, s)
+                slots[i] = #keys
+              elseif kind == 'g' then
+                keys[#keys + 1] = gcraKey(a, b)
+                slots[i] = #keys
+              elseif kind == 'p' then
+                if not pslot then
+                  keys[#keys + 1] = base .. ':p'
+                  pslot = #keys
+                end
+                slots[i] = pslot
+              end
+            end
+            local values = redis.call('MGET', unpack(keys))
+            if values[1] then
+              local u = tonumber(string.match(values[1], '|(%-?%d+)$'))
+              if u and u > now then until_(u) end
+            end
+            local used = {}
+            for i = 1, n do
+              local kind, a, b = kinds[i], as[i], bs[i]
+              if kind == 'c' then
+                local limit = tonumber(a)
+                used[i] = tonumber(values[slots[i]] or '0')
+                if cost > limit then never = true
+                elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
+                else until_(ends[i]) end
+              elseif kind == 's' then
+                local limit, w = tonumber(a), tonumber(b)
+                local key = strictKey(b)
+                redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - w))
+                used[i] = redis.call('ZCARD', key)
+                if cost > limit then never = true
+                elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
+                else
+                  local k = used[i] + cost - limit - 1
+                  local oldest = redis.call('ZRANGE', key, k, k, 'WITHSCORES')
+                  until_(tonumber(oldest[2]) + w)
+                end
+              elseif kind == 'p' then
+                local last = tonumber(values[slots[i]] or '-1')
+                if last >= 0 and last + tonumber(a) > now then until_(last + tonumber(a)) end
+              elseif kind == 'g' then
+                local interval, burst = tonumber(a), tonumber(b)
+                local tat = math.max(tonumber(values[slots[i]] or '0'), now)
+                used[i] = tat + cost * interval
+                local allowed = used[i] - burst * interval
+                if cost > burst then never = true
+                elseif now >= allowed then remain(math.floor((now + burst * interval - used[i]) / interval))
+                else until_(allowed) end
+              end
+            end
+            if never then return {0, -1, now} end
+            if refuse then return {0, refuse, now} end
+            local done, spacing = {}, nil
+            for i = 1, n do
+              local kind, a, b = kinds[i], as[i], bs[i]
+              local id = kind .. ':' .. b
+              if kind == 'g' then id = 'g:' .. a .. ':' .. b end
+              if not done[id] then
+                done[id] = true
+                if kind == 'c' then
+                  redis.call('SET', keys[slots[i]], fmt(used[i] + cost), 'PX', ttl(ends[i], margin))
+                elseif kind == 's' then
+                  local key = strictKey(b)
+                  for u = 1, cost do redis.call('ZADD', key, fmt(now), fmt(now) .. '-' .. (used[i] + u)) end
+                  redis.call('PEXPIRE', key, ttl(now + tonumber(b), margin))
+                elseif kind == 'p' then
+                  spacing = math.max(spacing or 0, tonumber(a))
+                elseif kind == 'g' then
+                  redis.call('SET', keys[slots[i]], fmt(used[i]), 'PX', ttl(used[i], margin))
+                end
+              end
+            end
+            if spacing then redis.call('SET', base .. ':p', fmt(now), 'PX', ttl(now + spacing, margin)) end
+            if KEYS[2] then
+              redis.call('RPUSH', KEYS[2], ARGV[3] .. ' ' .. fmt(now))
+              redis.call('PEXPIRE', KEYS[2], 3600000)
+            end
+            return {1, remaining or -1, now}
+            """
+
+    /// Gives back `cost` units in the current windows. `ARGV`: cost, margin ms, limit count, limits.
+    static let refund =
+        preamble + """
+            local cost = tonumber(ARGV[1])
+            local margin = tonumber(ARGV[2])
+            local n = tonumber(ARGV[3])
+            local done = {}
+            for i = 0, n - 1 do
+              local kind, a, b = ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i]
+              local id = kind .. ':' .. b
+              if kind == 'g' then id = 'g:' .. a .. ':' .. b end
+              if not done[id] then
+                done[id] = true
+                if kind == 'c' then
+                  local key = calendarKey(b, window(b, now))
+                  local left = redis.call('DECRBY', key, cost)
+                  if left < 0 then redis.call('SET', key, '0', 'KEEPTTL') end
+                elseif kind == 's' then
+                  redis.call('ZPOPMAX', strictKey(b), cost)
+                elseif kind == 'g' then
+                  local tat = tonumber(redis.call('GET', gcraKey(a, b)) or '-1')
+                  if tat >= 0 then
+                    local back = math.max(tat - cost * tonumber(a), now)
+                    redis.call('SET', gcraKey(a, b), fmt(back), 'PX', ttl(back, margin))
+                  end
+                end
+              end
+            end
+            return now
+            """
+
+    /// Sets or clears the block. `ARGV`: reason ('' clears), until as µs after the server's now, margin ms.
+    static let setBlock =
+        preamble + """
+            local until_ = now + tonumber(ARGV[2])
+            if ARGV[1] == '' or until_ <= now then
+              redis.call('DEL', base .. ':b')
+            else
+              redis.call('SET', base .. ':b', ARGV[1] .. '|' .. fmt(until_), 'PX', ttl(until_, tonumber(ARGV[3])))
+            end
+            return now
+            """
+
+    /// The server's now and the blocks of `KEYS` (base keys): `{now, value-or-false, …}`.
+    static let blocks = """
+        local t = redis.call('TIME')
+        local out = {tonumber(t[1]) * 1000000 + tonumber(t[2])}
+        for i = 1, #KEYS do out[i + 1] = redis.call('GET', KEYS[i] .. ':b') or '' end
+        return out
+        """
+
+    /// Raises the calendar window the server spoke about so that used = limit − remaining (never lowers it).
+    /// `ARGV`: remaining, reset as µs after now ('' if unknown), margin ms, limit count, limits.
+    static let observe =
+        preamble + """
+            local remaining = tonumber(ARGV[1])
+            local reset = nil
+            if ARGV[2] ~= '' then reset = now + tonumber(ARGV[2]) end
+            local margin = tonumber(ARGV[3])
+            local n = tonumber(ARGV[4])
+            local rank = {m = 0, h = 1, d = 2, M = 3}
+            local best, targets = nil, {}
+            for i = 0, n - 1 do
+              local kind, a, b = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+              if kind == 'c' then
+                local s, e = window(b, now)
+                local score = rank[b]
+                if reset then score = math.abs(e - reset) end
+                if best == nil or score < best then best, targets = score, {} end
+                if score == best then table.insert(targets, {tonumber(a), b, s, e}) end
+              end
+            end
+            for _, target in ipairs(targets) do
+              local key = calendarKey(target[2], target[3])
+              local used = math.max(0, target[1] - math.max(0, remaining))
+              local current = tonumber(redis.call('GET', key) or '0')
+              if used > current then redis.call('SET', key, fmt(used), 'PX', ttl(target[4], margin)) end
+            end
+            return now
+            """
+
+    /// After an outage: `used = max(used, recorded here through Redis) + admitted here by the local fallback`,
+    /// for a window that is still current. `ARGV`: period, window start µs, floor, add, margin ms.
+    static let reconcile =
+        preamble + """
+            local period = ARGV[1]
+            local s, e = window(period, now)
+            if fmt(s) ~= ARGV[2] then return 0 end
+            local key = calendarKey(period, s)
+            local used = math.max(tonumber(redis.call('GET', key) or '0'), tonumber(ARGV[3])) + tonumber(ARGV[4])
+            redis.call('SET', key, fmt(used), 'PX', ttl(e, tonumber(ARGV[5])))
+            return used
+            """
+}
