@@ -54,7 +54,8 @@ extension RateLimit {
     package static func parseDuration(_ text: String) -> Duration? {
         let lower = text.trimmingCharacters(in: .whitespaces).lowercased()
         let digits = lower.prefix { $0.isNumber || $0 == "." }
-        guard let value = Double(digits), value >= 0 else { return nil }
+        // At most ten years: bigger values are typos, and would overflow the nanosecond arithmetic.
+        guard let value = Double(digits), value >= 0, value <= 315_360_000 else { return nil }
         switch lower.dropFirst(digits.count) {
         case "ms": return .milliseconds(Int64(value))
         case "s", "": return .milliseconds(Int64(value * 1000))

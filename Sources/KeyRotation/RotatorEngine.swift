@@ -272,7 +272,18 @@ final class RotatorEngine: Sendable {
     /// Feeds what a server said about a key's remaining quota (from `X-RateLimit-*` or `RateLimit` headers).
     func observe(remaining: Int, resetAt: Timestamp?, for id: KeyID) {
         let now = self.now()
-        self.state.withLock { $0.observe(remaining: remaining, resetAt: resetAt, keyID: id, at: now) }
+        let key = self.state.withLock { machine -> (fingerprint: String, limits: [RateLimit])? in
+            machine.observe(remaining: remaining, resetAt: resetAt, keyID: id, at: now)
+            return machine.indexByID[id].map { (machine.entries[$0].key.fingerprint, machine.entries[$0].key.limits) }
+        }
+        // What the server said holds for every process that shares the key: tell the shared store too.
+        if self.hasStore, let store = self.store, let key {
+            do {
+                try store.observe(remaining: remaining, resetAt: resetAt, fingerprint: key.fingerprint, limits: key.limits, at: now)
+            } catch {
+                self.eventContinuation.yield(KeyEvent(keyID: id, kind: .storeFailed("\(error)"), at: now))
+            }
+        }
     }
 
     // MARK: Reading
