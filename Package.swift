@@ -32,7 +32,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "RotationBench",
-            dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"],
+            dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationRedis", "KeyRotationTesting"],
             path: "Benchmarks/RotationBench",
             exclude: ["README.md"]
         ),

@@ -90,6 +90,8 @@ enum ScenarioCatalog {
         FaultsScenario(),
         UnknownLimitsScenario(),
         ManyKeysScenario(),
+        ClientOverheadScenario(),
+        RedisScenario(),
     ]
 
     static var names: [String] { Self.all.map(\.name) }

@@ -93,6 +93,8 @@ final class RotatorEngine: Sendable {
     }
 
     func acquire(cost: Int, deadline: Timestamp?) async throws -> Lease {
+        // The fast path: nobody waits and a key is ready (tryAcquire never overtakes a waiter), no continuation.
+        if !self.hasStore, !Task.isCancelled, case .lease(let lease) = self.tryAcquire(cost: cost) { return lease }
         for _ in 0..<64 {
             let grant = try await self.waitForGrant(cost: cost, deadline: deadline)
             guard self.store != nil else { return self.lease(grant) }

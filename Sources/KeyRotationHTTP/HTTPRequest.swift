@@ -42,23 +42,42 @@ public struct HTTPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionary
 
     /// Removes every field called `name`.
     public mutating func remove(name: String) {
-        self.fields.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+        self.fields.removeAll { Self.sameName($0.name, name) }
     }
 
     /// The first value of the field called `name`.
     public subscript(name: String) -> String? {
-        self.fields.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        self.fields.first { Self.sameName($0.name, name) }?.value
     }
 
     /// Every value of the field called `name`.
     public func values(for name: String) -> [String] {
-        self.fields.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+        self.fields.filter { Self.sameName($0.name, name) }.map(\.value)
+    }
+
+    /// Field names are ASCII tokens (RFC 9110 §5.1): compare their bytes case-insensitively, without Foundation's
+    /// Unicode-aware (and, on Linux, slow) comparison.
+    @inline(__always)
+    static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case (let a?, let b?):
+                if a == b { continue }
+                let lowerA = a >= 65 && a <= 90 ? a | 0x20 : a
+                let lowerB = b >= 65 && b <= 90 ? b | 0x20 : b
+                if lowerA != lowerB { return false }
+            default: return false
+            }
+        }
     }
 
     public func makeIterator() -> some IteratorProtocol<(name: String, value: String)> { self.fields.makeIterator() }
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
-        lhs.fields.elementsEqual(rhs.fields) { $0.name.lowercased() == $1.name.lowercased() && $0.value == $1.value }
+        lhs.fields.elementsEqual(rhs.fields) { Self.sameName($0.name, $1.name) && $0.value == $1.value }
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -1,8 +1,7 @@
 // A helper process for KeyRotationRedisTests: several of these share one pool of keys through one Redis, as
-// replicas on several machines would. Also measures admission throughput and latency by hand.
+// replicas on several machines would. (Throughput and latency: `rotation-bench --scenario redis`.)
 //
 //   RedisProbe replica <url> <prefix> <seconds>   acquires and "sends" for <seconds>, prints how many it sent
-//   RedisProbe bench <url> <iterations> <batch>    prints admissions/s (sequential and pipelined) and latency
 import Foundation
 import KeyRotation
 import KeyRotationRedis
@@ -54,78 +53,13 @@ func replica(url: String, prefix: String, seconds: Int) async throws {
     print(sent)
 }
 
-func bench(url: String, iterations: Int, batch: Int) throws {
-    var configuration = try RedisKeyStateStore.Configuration(url: url)
-    configuration.keyPrefix = "bench:\(getpid()):"
-    let store = RedisKeyStateStore(configuration: configuration)
-    try store.connect()
-    let limits: [RateLimit] = [
-        .calendar(Int.max / 4, per: .day), .gcra(rate: 1_000_000, per: .seconds(1), burst: 1_000_000),
-    ]
-    let now = Timestamp(Date())
-    let clock = ContinuousClock()
-    let fingerprints = (0..<8).map { "bench\($0)" }
-    let sequential = clock.measure {
-        for index in 0..<iterations {
-            _ = try? store.admit(fingerprint: fingerprints[index % 8], cost: 1, limits: limits, at: now)
-        }
-    }
-    let requests = (0..<batch).map {
-        RedisKeyStateStore.AdmissionRequest(fingerprint: fingerprints[$0 % 8], cost: 1, limits: limits)
-    }
-    let rounds = max(1, iterations / batch)
-    let pipelined = clock.measure {
-        for _ in 0..<rounds { _ = try? store.admit(requests, at: now) }
-    }
-    let rotator = KeyRotator(
-        keys: (0..<8).map { APIKey("bench-secret-\($0)", limits: limits) },
-        configuration: .init(strategy: .roundRobin, stateStore: store)
-    )
-    let plain = KeyRotator(keys: (0..<8).map { APIKey("bench-secret-\($0)", limits: limits) })
-    func acquireLoop(_ rotator: KeyRotator<ContinuousClock>) -> Duration {
-        clock.measure {
-            for _ in 0..<iterations {
-                if case .lease(let lease) = rotator.tryAcquire() { lease.report(.success(latency: .zero)) }
-            }
-        }
-    }
-    let withStore = acquireLoop(rotator)
-    let inMemory = acquireLoop(plain)
-    func perSecond(_ count: Int, _ elapsed: Duration) -> Int { Int(Double(count) / elapsed.seconds) }
-    let added = (withStore - inMemory) / iterations
-    print(
-        "redis.admit sequential: \(perSecond(iterations, sequential)) admissions/s, "
-            + "\((sequential / iterations).nanoseconds / 1000) µs/admission"
-    )
-    print("redis.admit pipelined (batch \(batch)): \(perSecond(rounds * batch, pipelined)) admissions/s")
-    print(
-        "rotator.tryAcquire+report with Redis store: \((withStore / iterations).nanoseconds / 1000) µs/op, "
-            + "in memory: \((inMemory / iterations).nanoseconds) ns/op, added by Redis: \(added.nanoseconds / 1000) µs"
-    )
-    print(#"{"bench":"redis.admit.sequential","value":\#(perSecond(iterations, sequential)),"unit":"admissions/s"}"#)
-    print(
-        #"{"bench":"redis.admit.pipelined","value":\#(perSecond(rounds * batch, pipelined)),"unit":"admissions/s","batch":\#(batch)}"#
-    )
-    print(#"{"bench":"redis.acquire.addedLatency","value":\#(added.nanoseconds / 1000),"unit":"µs"}"#)
-}
-
-extension Duration {
-    var seconds: Double { Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18 }
-    var nanoseconds: Int64 { self.components.seconds * 1_000_000_000 + self.components.attoseconds / 1_000_000_000 }
-}
-
 do {
     switch arguments.count > 1 ? arguments[1] : "" {
     case "replica" where arguments.count == 5:
         guard let seconds = Int(arguments[4]), seconds > 0 else { fail("bad seconds") }
         try await replica(url: arguments[2], prefix: arguments[3], seconds: seconds)
-    case "bench" where arguments.count == 5:
-        guard let iterations = Int(arguments[3]), let batch = Int(arguments[4]), iterations > 0, batch > 0 else {
-            fail("bad numbers")
-        }
-        try bench(url: arguments[2], iterations: iterations, batch: batch)
     default:
-        fail("usage: RedisProbe replica <url> <prefix> <seconds> | bench <url> <iterations> <batch>")
+        fail("usage: RedisProbe replica <url> <prefix> <seconds>")
     }
 } catch {
     fail("\(error)")
