@@ -18,6 +18,14 @@ public struct CompositeLimiter: RateLimiter, Hashable {
     public init(_ limits: [RateLimit], now: Timestamp) {
         self.limits = limits
         self.parts = limits.map { Self.makePart($0, now: now) }
+        self.settlesAtCompletion = self.parts.contains { Self.settles($0) }
+    }
+
+    private static func settles(_ part: Part) -> Bool {
+        switch part {
+        case .strict, .spacing: true
+        default: false
+        }
     }
 
     private static func makePart(_ limit: RateLimit, now: Timestamp) -> Part {
@@ -33,6 +41,27 @@ public struct CompositeLimiter: RateLimiter, Hashable {
 
     /// Whether there are no limits at all.
     public var isUnlimited: Bool { self.parts.isEmpty }
+
+    /// Whether a limit counts uses by instant (rolling windows, spacing), so a use moves to its completion.
+    public private(set) var settlesAtCompletion = false
+
+    /// Moves a use of `cost` recorded at `acquiredAt` to `completedAt`: rolling windows and spacing count a use from
+    /// the latest instant the provider can have seen it.
+    public mutating func settle(cost: Int, acquiredAt: Timestamp, completedAt: Timestamp) {
+        for index in self.parts.indices {
+            switch self.parts[index] {
+            case .strict(var limiter):
+                self.parts[index] = .spacing(MinimumSpacingLimiter(interval: .zero))  // release the log's buffer
+                limiter.move(cost: cost, from: acquiredAt, to: completedAt)
+                self.parts[index] = .strict(limiter)
+            case .spacing(var limiter):
+                limiter.record(cost: cost, at: completedAt)
+                self.parts[index] = .spacing(limiter)
+            default:
+                continue
+            }
+        }
+    }
 
     @inline(__always)
     public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
@@ -121,6 +150,27 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         return least
     }
 
+    /// Takes what a store or server said about one limit (by its index in ``limits``): it has `remaining` units left.
+    /// Rolling windows and spacing ignore it (they need the instants of the uses, not a count).
+    public mutating func observe(part index: Int, remaining: Int, at now: Timestamp) {
+        guard self.parts.indices.contains(index) else { return }
+        switch self.parts[index] {
+        case .tokenBucket(var limiter):
+            limiter.observe(remaining: remaining, resetAt: nil, at: now)
+            self.parts[index] = .tokenBucket(limiter)
+        case .gcra(var limiter):
+            limiter.observe(remaining: remaining, resetAt: nil, at: now)
+            self.parts[index] = .gcra(limiter)
+        case .spacing:
+            break
+        case .calendar(var limiter):
+            limiter.observe(remaining: remaining, resetAt: nil, at: now)
+            self.parts[index] = .calendar(limiter)
+        case .strict:
+            break  // phantom uses stamped now would outlast the real ones; the caller blocks the key until the ETA
+        }
+    }
+
     /// What each limit has left, in the order of ``limits``.
     public func remainingPerLimit(at now: Timestamp) -> [Int?] {
         self.parts.indices.map { self.remaining(part: $0, at: now) }
@@ -193,6 +243,7 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         }
         self.parts = newParts
         self.limits = limits
+        self.settlesAtCompletion = self.parts.contains { Self.settles($0) }
     }
 
     private static func sameShape(_ lhs: Part, _ rhs: Part) -> Bool {

@@ -25,6 +25,8 @@ struct KeyEntry: Sendable {
     var currentWeight = 0
     /// The spacing learned from 429s the limits did not predict, in nanoseconds (0: none).
     var learnedSpacing: Int64 = 0
+    /// When the provider last refused the key for quota with no reset given (cleared by a success).
+    var lastQuotaRefusal: Timestamp?
     /// Successes since the learned pace last grew.
     var successesSincePaceChange = 0
     /// EWMA of the interval between two leases of this key, in nanoseconds.

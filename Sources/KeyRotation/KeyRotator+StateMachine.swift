@@ -213,22 +213,36 @@ extension KeyRotatorCore {
         @inline(__always)
         mutating func reportQuietly(_ lease: Lease, _ outcome: Outcome, at now: Timestamp) -> Bool {
             guard let slot = self.slot(for: lease) else { return true }  // the key was removed meanwhile
-            guard case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable else { return false }
+            guard case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable,
+                self.entries[slot].lastQuotaRefusal == nil
+            else { return false }
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             self.entries[slot].recordLatency(latency)
             self.entries[slot].relaxPace()
+            self.settle(slot: slot, lease: lease, at: now)
             return true
+        }
+
+        /// The request is over: a use that counts is moved from the instant it was leased to now, because the
+        /// provider saw it somewhere in between. Rolling windows and spacing then count from the latest instant
+        /// the provider can have counted it, so latency jitter can't squeeze one use too many into a window.
+        @inline(__always)
+        mutating func settle(slot: Int, lease: Lease, at now: Timestamp) {
+            guard self.entries[slot].limiter.settlesAtCompletion, now > lease.acquiredAt else { return }
+            self.entries[slot].limiter.settle(cost: lease.cost, acquiredAt: lease.acquiredAt, completedAt: now)
         }
 
         mutating func report(_ lease: Lease, _ outcome: Outcome, at now: Timestamp, actions: inout Actions) {
             guard let slot = self.slot(for: lease) else { return }  // the key was removed meanwhile
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
+            if case .notCounted = outcome {} else { self.settle(slot: slot, lease: lease, at: now) }
             let before = self.entries[slot].health.storedBlock
             var outcome = outcome
             switch outcome {
             case .success(let latency):
                 self.entries[slot].recordLatency(latency)
                 self.entries[slot].relaxPace()
+                self.entries[slot].lastQuotaRefusal = nil
             case .rateLimited:
                 self.rateLimited += 1
                 self.entries[slot].rateLimitedCount += 1
@@ -247,9 +261,14 @@ extension KeyRotatorCore {
             case .quotaExhausted(let resetAt):
                 self.rateLimited += 1
                 self.entries[slot].rateLimitedCount += 1
+                // A repeat: this request was leased after an earlier quota refusal of the key and no success came
+                // between. The short window has had its chance (the key already rested for it), so the quota itself
+                // is spent. Requests already in flight at the first refusal are not repeats.
+                let isRepeat = self.entries[slot].lastQuotaRefusal.map { lease.acquiredAt > $0 } ?? false
+                if resetAt == nil { self.entries[slot].lastQuotaRefusal = max(self.entries[slot].lastQuotaRefusal ?? now, now) }
                 if let resetAt {
                     outcome = .quotaExhausted(resetAt: resetAt)
-                } else if let short = self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) {
+                } else if !isRepeat, let short = self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) {
                     // The short window is full: this is the per-minute limit talking, not the daily quota.
                     outcome = .rateLimited(retryAfter: now.duration(to: short))
                 } else if let reset = self.entries[slot].limiter.exhaustLongestCalendarWindow(at: now) {

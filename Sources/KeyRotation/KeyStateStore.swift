@@ -24,9 +24,17 @@ public protocol KeyStateStore: Sendable {
 
     /// Feeds what the server said about a key's quota (remaining units in the window that ends at `resetAt`).
     func observe(remaining: Int, resetAt: Timestamp?, fingerprint: String, limits: [RateLimit], at now: Timestamp) throws
+
+    /// What ``admit(fingerprint:cost:limits:at:)`` would answer now, recording nothing: how a rotator starting up
+    /// learns the usage that other runs and processes left in the store. The default knows nothing (admitted).
+    func peek(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws -> StoreAdmission
 }
 
 extension KeyStateStore {
+    public func peek(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws -> StoreAdmission {
+        .admitted(remaining: nil)
+    }
+
     public func observe(remaining: Int, resetAt: Timestamp?, fingerprint: String, limits: [RateLimit], at now: Timestamp) throws {}
 }
 

@@ -286,6 +286,26 @@ public struct StrictWindowLimiter: RateLimiter, Hashable {
 
     public func remaining(at now: Timestamp) -> Int? { max(0, self.limit - self.liveCount(at: now)) }
 
+    /// Moves `cost` uses recorded at `from` to `to` (later), keeping the log in order.
+    public mutating func move(cost: Int, from: Timestamp, to: Timestamp) {
+        var moved = 0
+        var index = self.log.count - 1
+        while index >= self.head && moved < cost {
+            if self.log[index] == from {
+                self.log.remove(at: index)
+                moved += 1
+            } else if self.log[index] < from {
+                break
+            }
+            index -= 1
+        }
+        for _ in 0..<moved {
+            var position = self.log.count
+            while position > self.head && self.log[position - 1] > to { position -= 1 }
+            self.log.insert(to, at: position)
+        }
+    }
+
     /// Changes the limit; the log stays, so lowering it never over-admits.
     public mutating func setLimit(_ limit: Int) { self.limit = limit }
 }

@@ -42,8 +42,19 @@ final class RotatorEngine: Sendable {
             do {
                 let blocks = try store.blocks(fingerprints: machine.entries.map(\.key.fingerprint), at: start)
                 for index in machine.entries.indices {
-                    if let block = blocks[machine.entries[index].key.fingerprint] {
-                        machine.entries[index].health.restore(block)
+                    let key = machine.entries[index].key
+                    if let block = blocks[key.fingerprint] { machine.entries[index].health.restore(block) }
+                    // Usage other runs left in the store: each limit's remaining units, and when the key is free.
+                    for (part, limit) in key.limits.enumerated() {
+                        switch try store.peek(fingerprint: key.fingerprint, cost: 1, limits: [limit], at: start) {
+                        case .admitted(let remaining?):  // what would be left after this one unit
+                            machine.entries[index].limiter.observe(part: part, remaining: remaining + 1, at: start)
+                        case .admitted(nil):
+                            break
+                        case .notBefore(let instant):
+                            machine.entries[index].limiter.observe(part: part, remaining: 0, at: start)
+                            machine.entries[index].externalBlock = max(machine.entries[index].externalBlock, instant)
+                        }
                     }
                 }
             } catch {

@@ -106,6 +106,16 @@ public struct SQLiteKeyStateStore: KeyStateStore {
         }
     }
 
+    /// What ``admit(fingerprint:cost:limits:at:)`` would answer at `now`, recording nothing.
+    public func peek(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws -> StoreAdmission {
+        try self.database.read { connection in
+            let decision = try KeyUsage(connection: connection, fingerprint: fingerprint)
+                .evaluate(cost: cost, limits: limits.map(StoredLimit.init), at: now)
+            if let notBefore = decision.notBefore { return .notBefore(notBefore) }
+            return .admitted(remaining: decision.remaining)
+        }
+    }
+
     /// What the tightest counting limit has left at `now`, without recording a use (`nil` if none counts).
     public func remaining(fingerprint: String, limits: [RateLimit], at now: Timestamp) throws -> Int? {
         try self.database.read { connection in

@@ -217,4 +217,27 @@ private func at(_ seconds: Int64) -> Timestamp {
         #expect(!key.isContained(in: String(decoding: bytes, as: UTF8.self)))
         #expect(String(decoding: bytes, as: UTF8.self).contains(key.fingerprint))
     }
+
+    /// A rotator that starts on a store other runs used learns their usage: what each limit has left, and when a
+    /// spent key is free (so a "don't wait" caller is told the ETA instead of waiting for the store to refuse).
+    @Test func aNewRotatorStartsFromTheUsageInTheStore() throws {
+        let path = self.directory.path("usage.sqlite")
+        let limits: [RateLimit] = [.perMinute(2), .perDay(500)]
+        let key = APIKey("store-secret-0123456789", label: "vt-1", limits: limits)
+        let clock = TestClock()
+        let first = KeyRotator(keys: [key], configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)), clock: clock)
+        for _ in 0..<2 { first.tryAcquire().leaseOrNil?.report(.success(latency: .milliseconds(5))) }
+        let second = KeyRotator(keys: [key], configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)), clock: clock)
+        let statistics = second.statistics()
+        #expect(statistics.keys[0].remaining.map(\.remaining) == [2, 498])  // the rolling minute is known by its ETA
+        #expect(statistics.keys[0].nextAvailable == clock.now.advanced(by: .seconds(60)))
+        if case .lease = second.tryAcquire() { Issue.record("the second run leased a key the first run spent") }
+    }
+}
+
+extension KeyRotator.AcquireResult {
+    fileprivate var leaseOrNil: Lease? {
+        if case .lease(let lease) = self { return lease }
+        return nil
+    }
 }

@@ -365,3 +365,41 @@ extension KeyRotator.Configuration {
         self.seed = seed
     }
 }
+
+@Suite struct KeyRotatorProviderBehaviourTests {
+    /// VirusTotal's 429 QuotaExceededError names no window. Four requests in flight all refused: the key rests a
+    /// minute (the minute window may be the one that is full); the next refusal, for a request leased after that,
+    /// means the day's quota is spent: the key is parked until 00:00 UTC instead of being retried every minute.
+    @Test func repeatedQuotaRefusalsParkTheKeyForTheDay() {
+        let clock = TestClock(start: at(3600))
+        let rotator = KeyRotator(keys: keys("a", limits: [.perMinute(4), .perDay(500)]), configuration: .init(), clock: clock)
+        let inFlight = (0..<4).compactMap { _ in rotator.tryAcquire().lease }
+        #expect(inFlight.count == 4)
+        clock.advance(by: .milliseconds(300))
+        for lease in inFlight { lease.report(.quotaExhausted(resetAt: nil)) }
+        // The minute window, from the end of the refused requests (a use counts from its completion).
+        #expect(rotator.tryAcquire().notBefore == at(3660.3))
+        clock.advance(to: at(3660.3))
+        let retry = rotator.tryAcquire().lease!
+        clock.advance(by: .milliseconds(300))
+        retry.report(.quotaExhausted(resetAt: nil))
+        #expect(rotator.tryAcquire().notBefore == at(86400))
+    }
+
+    /// A use counts from the latest instant the provider can have seen it: the end of the request. Two requests
+    /// leased at once at 2 per second finish at 0.2 s and 0.45 s; the next use is allowed at 1.2 s, not 1.0 s.
+    @Test func rollingWindowsCountAUseFromItsCompletion() {
+        let clock = TestClock()
+        let rotator = KeyRotator(keys: keys("a", limits: [.perSecond(2)]), configuration: .init(), clock: clock)
+        let first = rotator.tryAcquire().lease!
+        let second = rotator.tryAcquire().lease!
+        clock.advance(by: .milliseconds(200))
+        first.report(.success(latency: .milliseconds(200)))
+        clock.advance(by: .milliseconds(250))
+        second.report(.success(latency: .milliseconds(450)))
+        #expect(rotator.tryAcquire().notBefore == at(1.2))
+        clock.advance(to: at(1.2))
+        #expect(rotator.tryAcquire().lease != nil)
+        #expect(rotator.tryAcquire().notBefore == at(1.45))
+    }
+}
