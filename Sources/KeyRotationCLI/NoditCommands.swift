@@ -39,6 +39,10 @@ struct NoditCommandContext {
 
     init(_ invocation: Invocation) throws {
         let network = try AptosArguments.network(invocation)
+        // Checked before anything else, base URL override or not: the Data API has no devnet.
+        guard network.noditWeb3BaseURL != nil else {
+            throw UsageError("Nodit's Web3 Data API does not serve \(network): use mainnet or testnet")
+        }
         let baseURL = try AptosArguments.baseURL(invocation, variable: "NODIT_WEB3_BASE_URL")
         let rotator = try invocation.makeRotator(for: .nodit)
         guard let client = NoditWeb3Client(network: network, baseURL: baseURL, rotator: rotator) else {

@@ -10,7 +10,9 @@ extension Invocation {
     ///
     /// - Throws: ``CLIError``: exit 3 without keys, 2 for a bad `VIRUSTOTAL_BASE_URL`, `VT_REPORT_TTL` or `--ttl`,
     ///   1 when the store can't open.
-    func virusTotalClient() throws(CLIError) -> VirusTotalClient<ContinuousClock> {
+    /// - Parameter storeOnly: For commands that only read the store (`vt report`, `vt reports`): keys are not
+    ///   required, and without them the client gets a placeholder key whose quota is zero, so it can't send.
+    func virusTotalClient(storeOnly: Bool = false) throws(CLIError) -> VirusTotalClient<ContinuousClock> {
         typealias Configuration = VirusTotalClient<ContinuousClock>.Configuration
         var configuration = Configuration()
         do {
@@ -27,7 +29,12 @@ extension Invocation {
             }
             configuration.reportTTL = ttl
         }
-        let keys = try self.keys(for: .virusTotal)
+        let keys: [APIKey]
+        if storeOnly, (try? self.keys(for: .virusTotal)) == nil {
+            keys = [APIKey(UUID().uuidString, label: "store-only", limits: [.perDay(0)])]
+        } else {
+            keys = try self.keys(for: .virusTotal)
+        }
         configuration.perKeyLimits = self.limits(for: .virusTotal)
         configuration.strategy = self.strategy(for: .virusTotal)
         do {
@@ -136,7 +143,11 @@ struct LookupRecord: Encodable, Sendable {
         self.ioc = result.ioc?.value
         self.type = result.ioc?.kind.name
         self.status = result.status.name
-        self.verdict = result.verdict.rawValue
+        // A failed or queued lookup has no verdict: leave it empty rather than claim "no data".
+        switch result.status {
+        case .servedLive, .servedFromCache, .notFound: self.verdict = result.verdict.rawValue
+        case .queued, .failed: self.verdict = ""
+        }
         self.malicious = result.summary?.malicious
         self.suspicious = result.summary?.suspicious
         self.harmless = result.summary?.harmless
@@ -199,8 +210,12 @@ struct LookupRecord: Encodable, Sendable {
         var lines = [title]
         switch result.status {
         case .servedLive, .servedFromCache:
-            let summary = result.summary.map { $0.shortDescription } ?? "no data"
-            lines.append("  verdict:  \(result.verdict.rawValue) (\(summary))")
+            if let summary = result.summary {
+                // "3/93 malicious", "clean (0/93)", "no data": the summary already names the verdict.
+                lines.append("  verdict:  \(summary.shortDescription)")
+            } else {
+                lines.append("  verdict:  \(result.verdict.rawValue)")
+            }
         case .notFound:
             lines.append("  verdict:  no data (VirusTotal does not know it)")
         case .queued(let eta):

@@ -152,7 +152,7 @@ struct VirusTotalReportCommand: CLICommand {
 
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
-            let client = try invocation.virusTotalClient()
+            let client = try invocation.virusTotalClient(storeOnly: true)
             let result = client.storedReport(invocation.arguments.argument("IOC").first ?? "")
             return try await invocation.withOutput { sink in
                 if invocation.arguments.flag("raw"), let raw = result.rawJSON {
@@ -213,7 +213,7 @@ struct VirusTotalReportsCommand: CLICommand {
 
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
-            let client = try invocation.virusTotalClient()
+            let client = try invocation.virusTotalClient(storeOnly: true)
             let type = invocation.arguments.value("type").map { VirusTotalReport.ObjectType(rawValue: $0) }
             let results: [LookupResult]
             do {

@@ -11,8 +11,8 @@ public enum NoditClassifier {
     /// Classifies a response from any Nodit surface: node API, Web3 Data API or Indexer GraphQL.
     ///
     /// A 200 carrying GraphQL `errors` is a bad request (the query is wrong, not the key). `EXCEEDED_QUOTA_LIMIT`
-    /// parks the key until the instant `Retry-After` gives (seconds need `now`; a date does not), else `nil` so the
-    /// rotator infers the reset from the key's configured window.
+    /// parks the key until the instant `Retry-After` gives (seconds need `now`; a date does not), else until the next
+    /// 00:00 UTC (when `now` is known), else `nil` so the rotator infers the reset from the key's configured window.
     ///
     /// - Parameters:
     ///   - response: The response.
@@ -37,7 +37,10 @@ public enum NoditClassifier {
         case .permissionDenied: kind = .forbidden
         case .resourceNotFound: kind = .notFound
         case .tooManyRequests: kind = .rateLimited(retryAfter: retryAfter?.delay)
-        case .exceededQuotaLimit: kind = .quotaExhausted(resetAt: retryAfter?.instant)
+        case .exceededQuotaLimit:
+            // Without Retry-After: allowances reset at 00:00 UTC (daily on Starter, the 1st on paid plans); park the
+            // key until the next midnight, and again after it if the month's allowance is what ran out.
+            kind = .quotaExhausted(resetAt: retryAfter?.instant ?? now.map { CalendarPeriod.day.end(containing: $0) })
         case .timeout, .internalServerError, .interrupted, .unavailable: kind = .transient
         case .noAuthenticationFound, .wrongEndpoint, .notSupportedChain, .missingRequiredParameter,
             .invalidParameter, .wrongRangeParameter, .deprecatedOperation, .methodNotAllowed, .resourceAlreadyExists,

@@ -70,7 +70,18 @@ public struct LookupResult: Hashable, Sendable {
     public var verdict: VirusTotalReport.Verdict { self.report?.verdict ?? .noData }
 
     /// The indicator's page on virustotal.com; `nil` when the input is not an indicator.
-    public var link: URL? { self.ioc?.guiURL }
+    ///
+    /// With a report, URLs and file hashes link by the id VirusTotal returned (the SHA-256 of its canonical URL,
+    /// or the file's SHA-256), which is what its pages use.
+    public var link: URL? {
+        guard let ioc = self.ioc else { return nil }
+        if let report = self.report, ioc.kind == .url || ioc.kind.isFileHash, !report.id.isEmpty,
+            let url = URL(string: "https://www.virustotal.com/gui/\(ioc.kind == .url ? "url" : "file")/\(report.id)")
+        {
+            return url
+        }
+        return ioc.guiURL
+    }
 
     /// The body as VirusTotal returned it, for fields the models skip.
     public var rawJSON: Data? { self.report?.rawJSON }
