@@ -72,19 +72,9 @@ struct Workload: Sendable {
     var totalEntitlement: Double { self.keys.reduce(0) { $0 + $1.entitlement } }
 }
 
-/// A small seeded generator (SplitMix64) for latencies; the core's own is internal.
-struct BenchRandom: Sendable {
-    private var state: UInt64
+/// The seeded generator of workloads' latencies.
+typealias BenchRandom = SplitMix64
 
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func unit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
+extension SplitMix64 {
+    mutating func unit() -> Double { self.nextUnitInterval() }
 }

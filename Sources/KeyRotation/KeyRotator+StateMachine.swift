@@ -283,7 +283,7 @@ extension KeyRotatorCore {
                 self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
                 self.acquires = max(0, self.acquires - 1)
             }
-            let jitter = self.random.nextUnit()  // only the 429 backoff uses it
+            let jitter = self.random.nextUnitInterval()  // only the 429 backoff uses it
             if let state = self.entries[slot].health.record(outcome, at: now, jitter: jitter) {
                 actions.events.append(KeyEvent(keyID: lease.keyID, kind: .stateChanged(state), at: now))
             }

@@ -82,22 +82,3 @@ protocol KeySelector: Sendable {
         random: inout SplitMix64
     ) -> Int?
 }
-
-/// A small, fast, seedable generator (Vigna's SplitMix64): deterministic strategies and jitter.
-struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
-    private var state: UInt64
-
-    /// Creates a generator from a seed.
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A double in [0, 1).
-    mutating func nextUnit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
-}

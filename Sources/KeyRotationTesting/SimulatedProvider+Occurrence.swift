@@ -1,3 +1,5 @@
+import KeyRotation
+
 /// When a fault strikes a key: never, always, on a deterministic pattern of its requests, or at random.
 ///
 /// Request numbers count every request that carried the key, from 1 (429s and faults included).

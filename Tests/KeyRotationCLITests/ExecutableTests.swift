@@ -1,4 +1,5 @@
 import Foundation
+import KeyRotationTesting
 import Testing
 
 /// Runs the built `keyrotation` binary as a separate process: real exit codes, stdout and stderr kept apart.
@@ -11,16 +12,7 @@ import Testing
 
     /// The `keyrotation` binary in the build products directory that holds this test bundle.
     static func binary() throws -> URL {
-        var candidates: [URL] = []
-        for start in [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])] {
-            var directory = start.deletingLastPathComponent()
-            for _ in 0..<4 {
-                candidates.append(directory.appendingPathComponent("keyrotation"))
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(found, "build the binary first: swift build --product keyrotation")
+        try #require(BuiltProduct.named("keyrotation")?.url, "build the binary first: swift build --product keyrotation")
     }
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> Result {

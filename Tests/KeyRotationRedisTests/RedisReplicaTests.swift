@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KeyRotation
 import KeyRotationRedis
+import KeyRotationTesting
 import Testing
 
 /// Several replicas sharing one pool through one Redis, and Redis going away in the middle of a run.
@@ -26,11 +27,11 @@ struct RedisReplicaTests {
     }
 
     @Test func fourProcessesNeverOverrunThreeKeysAndUseAtLeast95Percent() async throws {
-        let probe = try #require(RedisProbeLocator.url, "the RedisProbe executable is built next to the test bundle")
+        let probe = try #require(BuiltProduct.named("RedisProbe"), "the RedisProbe executable is built next to the test bundle")
         let (url, server) = try RedisTestServer.any()
         let prefix = "replicas:\(UUID().uuidString.prefix(8)):"
         let outputs = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<4 { group.addTask { try await RedisProbeLocator.run(probe, ["replica", url, prefix, "5"]) } }
+            for _ in 0..<4 { group.addTask { try await probe.run(["replica", url, prefix, "5"]) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         withExtendedLifetime(server) {}

@@ -186,17 +186,11 @@ private func at(_ seconds: Int64) -> Timestamp {
     }
 
     @Test func twoProcessesNeverExceedOneQuota() async throws {
-        let probe = try #require(StoreProbeLocator.url, "the StoreProbe executable is built next to the test bundle")
+        let probe = try #require(BuiltProduct.named("StoreProbe"), "the StoreProbe executable is built next to the test bundle")
         let path = self.directory.path("processes.sqlite")
         _ = try SQLiteKeyStateStore(path: path)  // create the schema once; the probes open it concurrently
-        async let first = StoreProbeLocator.run(
-            probe,
-            ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"]
-        )
-        async let second = StoreProbeLocator.run(
-            probe,
-            ["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"]
-        )
+        async let first = probe.run(["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"])
+        async let second = probe.run(["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"])
         let outputs = try await [first, second]
         let counts = outputs.map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(counts.allSatisfy { $0 != nil }, "probe output: \(outputs)")

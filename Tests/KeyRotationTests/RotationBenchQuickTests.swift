@@ -1,25 +1,11 @@
 import Foundation
 import KeyRotation
+import KeyRotationTesting
 import Testing
 
 /// Runs the built `rotation-bench --quick --json FILE` once and checks its deterministic counts, never its timings.
 @Suite("rotation-bench --quick")
 struct RotationBenchQuickTests {
-    /// The `rotation-bench` binary SwiftPM built beside this test bundle (`.build/<triple>/<configuration>/`).
-    static func benchExecutable() -> URL? {
-        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()]
-        if let executable = Bundle.main.executableURL { candidates.append(executable) }
-        candidates.append(Bundle.main.bundleURL)
-        for start in candidates {
-            var directory = start.deletingLastPathComponent()
-            for _ in 0..<6 {
-                let binary = directory.appendingPathComponent("rotation-bench")
-                if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        return nil
-    }
 
     struct Row {
         var scenario: String
@@ -36,7 +22,7 @@ struct RotationBenchQuickTests {
     static let rows = Task<Result<[Row], BenchRunError>, Never> { await Self.runQuickBench() }
 
     private static func runQuickBench() async -> Result<[Row], BenchRunError> {
-        guard let binary = Self.benchExecutable() else {
+        guard let binary = BuiltProduct.named("rotation-bench")?.url else {
             return .failure(
                 BenchRunError("rotation-bench was not found next to the test bundle; build it with `swift build`")
             )
