@@ -252,7 +252,7 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         case (.gcra(let a), .gcra(let b)): a.emissionNanoseconds == b.emissionNanoseconds
         case (.spacing, .spacing): true
         case (.calendar(let a), .calendar(let b)): a.period == b.period
-        case (.strict(let a), .strict(let b)): a.windowNanoseconds == b.windowNanoseconds
+        case (.strict, .strict): true
         default: false
         }
     }
@@ -266,14 +266,13 @@ public struct CompositeLimiter: RateLimiter, Hashable {
             guard case .gcra(var gcra) = new else { return new }
             gcra.theoreticalArrival = max(gcra.theoreticalArrival, old.theoreticalArrival)
             return .gcra(gcra)
-        case (.spacing(let spacing), .minimumSpacing(let interval)) where spacing.intervalNanoseconds == interval.nanoseconds:
-            return .spacing(spacing)
+        case (.spacing(let spacing), .minimumSpacing(let interval)):
+            return .spacing(spacing.withInterval(interval))
         case (.calendar(var window), .calendar(let count, _)):
             window.setLimit(count)
             return .calendar(window)
-        case (.strict(var window), .strict(let count, _)):
-            window.setLimit(count)
-            return .strict(window)
+        case (.strict(let window), .strict(let count, let length)):
+            return .strict(window.resized(limit: count, window: length))
         default:
             return new
         }

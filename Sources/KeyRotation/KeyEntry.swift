@@ -25,6 +25,10 @@ struct KeyEntry: Sendable {
     var currentWeight = 0
     /// The spacing learned from 429s the limits did not predict, in nanoseconds (0: none).
     var learnedSpacing: Int64 = 0
+    /// When the learned pace last grew: only 429s for leases taken after it teach anything new.
+    var lastPaceChange: Timestamp = .epoch
+    /// When the key's current cooldown or quota block began (a success for a lease taken before it lifts nothing).
+    var blockedSince: Timestamp = .epoch
     /// When the provider last refused the key for quota with no reset given (cleared by a success).
     var lastQuotaRefusal: Timestamp?
     /// Successes since the learned pace last grew.
@@ -51,7 +55,7 @@ struct KeyEntry: Sendable {
         if self.externalBlock > ready { ready = self.externalBlock }
         let pace = max(spacing, self.learnedSpacing)
         if pace > 0, let lastUse = self.lastUse {
-            let next = Timestamp(nanosecondsSinceEpoch: lastUse.nanosecondsSinceEpoch &+ pace)
+            let next = Timestamp(nanosecondsSinceEpoch: lastUse.nanosecondsSinceEpoch.addingSaturating(pace))
             if next > ready { ready = next }
         }
         if !self.limiter.isUnlimited {
@@ -98,10 +102,13 @@ struct KeyEntry: Sendable {
     /// last such 429) the spacing doubles; once it has held for a while it grows by 10 %, so a key that probes
     /// past the provider's rate only steps back a little. The first time it starts from the spacing the key was
     /// being used at (at least 1 ms).
-    mutating func learnPace() {
-        let base = self.learnedSpacing > 0 ? self.learnedSpacing : max(1_000_000, Int64(self.intervalEWMA))
-        self.learnedSpacing = self.successesSincePaceChange < 32 ? base * 2 : base + base / 10
+    mutating func learnPace(at now: Timestamp, ceiling: Duration) {
+        let base = self.learnedSpacing > 0 ? self.learnedSpacing : max(1_000_000, Int64(min(self.intervalEWMA, 1e15)))
+        let grown = self.successesSincePaceChange < 32 ? base.multipliedReportingOverflow(by: 2).partialValue : base + base / 10
+        // Never slower than the longest backoff: a pace of minutes would idle a key that is merely busy.
+        self.learnedSpacing = min(max(grown, base), ceiling.nanoseconds)
         self.successesSincePaceChange = 0
+        self.lastPaceChange = now
     }
 
     /// A success relaxes the learned pace by 1/512, so a key probes back up to the provider's real rate.

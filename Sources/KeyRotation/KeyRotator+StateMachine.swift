@@ -249,9 +249,10 @@ extension KeyRotatorCore {
                 self.entries[slot].recordFailure(at: now)
                 // Learn once per episode: the 429s that follow while the window is still full say nothing new.
                 if self.policy.learnsPacing && self.entries[slot].health.consecutiveRateLimits == 0
+                    && lease.acquiredAt >= self.entries[slot].lastPaceChange
                     && self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) == nil
                 {
-                    self.entries[slot].learnPace()
+                    self.entries[slot].learnPace(at: now, ceiling: self.policy.maximumBackoff)
                 }
             case .transientFailure:
                 self.entries[slot].failureCount += 1
@@ -283,18 +284,34 @@ extension KeyRotatorCore {
                 self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
                 self.acquires = max(0, self.acquires - 1)
             }
+            switch (outcome, self.entries[slot].health.state) {
+            case (.success, .coolingDown), (.success, .quotaExhausted):
+                // A request sent before the provider refused the key answered late: it lifts no block.
+                if lease.acquiredAt < self.entries[slot].blockedSince { outcome = .abandoned }
+            case (_, .probing) where !lease.isProbe:
+                // Only the probe's own outcome ends a probe.
+                if case .invalidKey = outcome {} else { outcome = .abandoned }
+            default:
+                break
+            }
+            if case .abandoned = outcome, case .probing = self.entries[slot].health.state, !lease.isProbe {
+                return
+            }
             let jitter = self.random.nextUnitInterval()  // only the 429 backoff uses it
             if let state = self.entries[slot].health.record(outcome, at: now, jitter: jitter) {
                 actions.events.append(KeyEvent(keyID: lease.keyID, kind: .stateChanged(state), at: now))
             }
             let after = self.entries[slot].health.storedBlock
-            if after != before { actions.blocks.append((self.entries[slot].key.fingerprint, after)) }
+            if after != before {
+                if after != nil { self.entries[slot].blockedSince = now }
+                actions.blocks.append((self.entries[slot].key.fingerprint, after))
+            }
         }
 
         /// Takes back a grant the shared store refused: the key is spent elsewhere until `until`.
         mutating func refuse(_ grant: Grant, until: Timestamp?, at now: Timestamp) {
             guard let slot = self.indexByID[grant.material.id] else { return }
-            if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.refund(cost: grant.cost, at: now) }
+            if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.refund(cost: grant.cost, at: grant.at) }
             self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             self.acquires = max(0, self.acquires - 1)
@@ -369,6 +386,11 @@ extension KeyRotatorCore {
                     self.waiters.removeFirst()
                     actions.resumes.append((head.continuation, .success(grant)))
                     continue
+                case .unavailable(let error) where error.code == .costExceedsCapacity:
+                    // Only this waiter's cost is impossible; the ones behind it may still be served.
+                    self.waiters.removeFirst()
+                    actions.resumes.append((head.continuation, .failure(error)))
+                    continue
                 case .unavailable(let error):
                     for waiter in self.waiters { actions.resumes.append((waiter.continuation, .failure(error))) }
                     self.waiters.removeAll()
@@ -381,7 +403,7 @@ extension KeyRotatorCore {
                     var wake = eta
                     for waiter in self.waiters { if let deadline = waiter.deadline, deadline < wake { wake = deadline } }
                     for index in self.waiters.indices.reversed() {
-                        if let deadline = self.waiters[index].deadline, deadline < now {
+                        if let deadline = self.waiters[index].deadline, deadline <= now {
                             let waiter = self.waiters.remove(at: index)
                             actions.resumes.append((waiter.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline))))
                         }

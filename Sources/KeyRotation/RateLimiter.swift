@@ -154,6 +154,13 @@ public struct MinimumSpacingLimiter: RateLimiter, Hashable {
     public mutating func refund(cost: Int, at now: Timestamp) {}
 
     public func remaining(at now: Timestamp) -> Int? { nil }
+
+    /// The same last use with another interval (a change of limits keeps the spacing from the last use).
+    func withInterval(_ interval: Duration) -> MinimumSpacingLimiter {
+        var copy = MinimumSpacingLimiter(interval: interval)
+        copy.lastUse = self.lastUse
+        return copy
+    }
 }
 
 /// A quota per calendar period in UTC: at most `limit` units per minute, hour, day or month, resetting at the
@@ -197,13 +204,20 @@ public struct CalendarWindowLimiter: RateLimiter, Hashable {
         self.used += cost
     }
 
-    public mutating func refund(cost: Int, at now: Timestamp) {
-        self.roll(to: now)
+    /// Gives back units of a use made at `at`; a use from an earlier window gives nothing back to this one.
+    public mutating func refund(cost: Int, at: Timestamp) {
+        guard self.period.start(containing: at) == self.windowStart else { return }
         self.used = max(0, self.used - cost)
     }
 
     public mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp) {
-        if let resetAt, resetAt > self.period.end(containing: now) { return }  // about a longer window
+        if let resetAt {
+            // Only what the server says about this window counts: a reset well before or after its end is
+            // about another window (a "remaining: 0, reset in 20 s" is the minute talking, not the day).
+            let end = self.period.end(containing: now)
+            let tolerance = Int64(self.period.nominalSeconds * 1e7) + 1_000_000_000  // 1 % of the period + 1 s
+            if abs(resetAt.nanosecondsSinceEpoch - end.nanosecondsSinceEpoch) > tolerance { return }
+        }
         self.roll(to: now)
         self.used = max(self.used, self.limit - max(0, remaining))
     }
@@ -270,12 +284,31 @@ public struct StrictWindowLimiter: RateLimiter, Hashable {
 
     public mutating func record(cost: Int, at now: Timestamp) {
         self.prune(at: now)
-        let stamp = max(now, self.log.last ?? now)
-        for _ in 0..<cost { self.log.append(stamp) }
+        // Stamped exactly `now` (kept in order), so a refund or a settle finds the use again.
+        for _ in 0..<cost { self.insert(now) }
     }
 
-    public mutating func refund(cost: Int, at now: Timestamp) {
-        for _ in 0..<min(cost, self.log.count - self.head) { self.log.removeLast() }
+    private mutating func insert(_ stamp: Timestamp) {
+        var position = self.log.count
+        while position > self.head && self.log[position - 1] > stamp { position -= 1 }
+        self.log.insert(stamp, at: position)
+    }
+
+    /// Gives back `cost` uses made at `at` (the newest uses when none was made exactly then).
+    public mutating func refund(cost: Int, at: Timestamp) {
+        var left = cost
+        var index = self.log.count - 1
+        while index >= self.head && left > 0 {
+            if self.log[index] == at {
+                self.log.remove(at: index)
+                left -= 1
+            }
+            index -= 1
+        }
+        while left > 0 && self.log.count > self.head {
+            self.log.removeLast()
+            left -= 1
+        }
     }
 
     public mutating func observe(remaining: Int, resetAt: Timestamp?, at now: Timestamp) {
@@ -299,13 +332,16 @@ public struct StrictWindowLimiter: RateLimiter, Hashable {
             }
             index -= 1
         }
-        for _ in 0..<moved {
-            var position = self.log.count
-            while position > self.head && self.log[position - 1] > to { position -= 1 }
-            self.log.insert(to, at: position)
-        }
+        for _ in 0..<moved { self.insert(to) }
     }
 
     /// Changes the limit; the log stays, so lowering it never over-admits.
     public mutating func setLimit(_ limit: Int) { self.limit = limit }
+
+    /// The same uses under another limit and window length (a change of limits keeps every recorded use).
+    func resized(limit: Int, window: Duration) -> StrictWindowLimiter {
+        var copy = StrictWindowLimiter(limit: limit, window: window)
+        copy.log = Array(self.log[self.head...])
+        return copy
+    }
 }

@@ -164,6 +164,17 @@ final class RotatorEngine: Sendable {
         )
     }
 
+    /// Takes a grant back and lets waiters have what it freed.
+    private func refuse(_ grant: KeyRotatorCore.Grant, until: Timestamp?, at now: Timestamp) {
+        let actions = self.state.withLock { machine -> KeyRotatorCore.Actions in
+            var actions = KeyRotatorCore.Actions()
+            machine.refuse(grant, until: until, at: now)
+            if !machine.waiters.isEmpty { machine.pump(at: now, actions: &actions) }
+            return actions
+        }
+        self.perform(actions)
+    }
+
     /// Asks the shared store to confirm a local grant; on refusal, blocks the key locally and tries the next one.
     func confirmWithStore(_ first: KeyRotatorCore.Grant, cost: Int, now: Timestamp) -> Answer {
         guard let store = self.store else { return .lease(self.lease(first)) }
@@ -175,7 +186,7 @@ final class RotatorEngine: Sendable {
                 let limits = self.state.withLock { $0.limits(of: grant.material.id) }
                 admission = try store.admit(fingerprint: grant.material.fingerprint, cost: cost, limits: limits, at: now)
             } catch {
-                self.state.withLock { $0.refuse(grant, until: nil, at: now) }
+                self.refuse(grant, until: nil, at: now)
                 self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .storeFailed("\(error)"), at: now))
                 return .unavailable(
                     KeyRotatorError(.storeFailed, message: "the key-state store failed, so no key was used: \(error)")
@@ -197,7 +208,7 @@ final class RotatorEngine: Sendable {
                 }
             }
         }
-        self.state.withLock { $0.refuse(grant, until: nil, at: now) }
+        self.refuse(grant, until: nil, at: now)
         return .notBefore(now.advanced(by: .milliseconds(10)))
     }
 

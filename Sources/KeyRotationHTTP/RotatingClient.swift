@@ -1,3 +1,4 @@
+import Foundation
 public import KeyRotation
 
 /// Sends requests through a key pool: lease a key, apply it, send, classify, report, and retry on another key
@@ -103,7 +104,8 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             let response: HTTPResponse
             do {
                 response = try await self.transport.send(outgoing)
-            } catch let failure as TransportError {
+            } catch var failure as TransportError {
+                failure.message = Self.redact(failure.message, lease)
                 last.transport = failure
                 last.status = nil
                 if failure.code == .cancelled || Task.isCancelled {
@@ -129,6 +131,9 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 lease?.report(.transientFailure)
                 failures += 1
                 last.transport = TransportError(.connectionFailed, "\(type(of: error))")
+                guard request.isRetryable else {
+                    throw self.error(.attemptsExhausted, "the transport failed; not retried: the request is not idempotent", attempts, last)
+                }
                 if failures < self.configuration.maximumAttempts { try await self.backOff(after: failures, deadline: deadline, last: last) }
                 continue
             }
@@ -137,7 +142,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             let classification = self.profile.classify(response, now)
             last.status = response.status
             last.providerCode = classification.providerCode
-            last.providerMessage = classification.message
+            last.providerMessage = classification.message.map { Self.redact($0, lease) }
             last.transport = nil
             if let lease, let rotator = self.rotator {
                 let headers = RateLimitHeaders(response.headers, now: now)
@@ -175,6 +180,13 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             }
         }
         throw self.error(.attemptsExhausted, "every attempt failed", attempts, last)
+    }
+
+    /// `text` with the lease's key replaced: a provider that echoes the request (a path with the key in it, a
+    /// header) must not put the key into an error.
+    static func redact(_ text: String, _ lease: Lease?) -> String {
+        guard let secret = lease?.secret, !secret.isEmpty, text.contains(secret) else { return text }
+        return text.replacingOccurrences(of: secret, with: "<redacted>")
     }
 
     private struct Last {
