@@ -111,7 +111,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         }
         #expect(answered.count == 60)
         #expect(answered.allSatisfy { $0 == 200 })
-        #expect(provider.requests(forKey: "bad").count == 1)
+        // 60 requests start at once, so the invalid key may be leased more than once before its first 401 comes
+        // back; none is leased after it: every request it got left in that first instant.
+        let bad = provider.requests(forKey: "bad")
+        #expect(!bad.isEmpty && Set(bad.map(\.timestamp)) == [TestClock.defaultStart], "\(bad.map(\.timestamp))")
     }
 
     @Test func everyKeyLimitedGivesTheRightETA() async throws {
