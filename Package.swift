@@ -37,7 +37,10 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .testTarget(name: "KeyRotationTests", dependencies: ["KeyRotation", "KeyRotationTesting"]),
-        .testTarget(name: "KeyRotationHTTPTests", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"]),
+        .testTarget(
+            name: "KeyRotationHTTPTests",
+            dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"]
+        ),
         .testTarget(
             name: "KeyRotationStoreTests",
             dependencies: ["KeyRotation", "KeyRotationStore", "KeyRotationTesting", "StoreProbe"]
@@ -61,7 +64,8 @@ let package = Package(
         .testTarget(
             name: "VirusTotalTests",
             dependencies: [
-                "VirusTotal", "Aptos", "Nodit", "KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "KeyRotationTesting",
+                "VirusTotal", "Aptos", "Nodit", "KeyRotation", "KeyRotationHTTP", "KeyRotationStore",
+                "KeyRotationTesting",
             ]
         ),
         .testTarget(

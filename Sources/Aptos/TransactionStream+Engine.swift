@@ -35,7 +35,7 @@ private func retryingPassingFaults<C: Clock, T: Sendable>(
     for _ in 0..<configuration.retries {
         do {
             return try await operation()
-        } catch where isPassingFault(error) {
+        } catch  where isPassingFault(error) {
             try await clock.sleep(until: clock.now.advanced(by: pause), tolerance: nil)
             pause = pause * 2
         }

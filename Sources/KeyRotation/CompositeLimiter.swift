@@ -32,7 +32,8 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         switch limit.wrapped {
         case .tokenBucket(let capacity, let interval):
             .tokenBucket(TokenBucketLimiter(capacity: capacity, refillInterval: interval, now: now))
-        case .gcra(let rate, let period, let burst): .gcra(GCRALimiter(rate: rate, period: period, burst: burst, now: now))
+        case .gcra(let rate, let period, let burst):
+            .gcra(GCRALimiter(rate: rate, period: period, burst: burst, now: now))
         case .minimumSpacing(let interval): .spacing(MinimumSpacingLimiter(interval: interval))
         case .calendar(let limit, let period): .calendar(CalendarWindowLimiter(limit: limit, period: period, now: now))
         case .strict(let limit, let window): .strict(StrictWindowLimiter(limit: limit, window: window))

@@ -104,7 +104,8 @@ struct KeyEntry: Sendable {
     /// being used at (at least 1 ms).
     mutating func learnPace(at now: Timestamp, ceiling: Duration) {
         let base = self.learnedSpacing > 0 ? self.learnedSpacing : max(1_000_000, Int64(min(self.intervalEWMA, 1e15)))
-        let grown = self.successesSincePaceChange < 32 ? base.multipliedReportingOverflow(by: 2).partialValue : base + base / 10
+        let grown =
+            self.successesSincePaceChange < 32 ? base.multipliedReportingOverflow(by: 2).partialValue : base + base / 10
         // Never slower than the longest backoff: a pace of minutes would idle a key that is merely busy.
         self.learnedSpacing = min(max(grown, base), ceiling.nanoseconds)
         self.successesSincePaceChange = 0

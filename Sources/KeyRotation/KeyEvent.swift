@@ -35,7 +35,8 @@ public struct KeyEvent: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self.kind {
         case .stateChanged(let state): "key \(self.keyID): \(state)"
-        case .probing(let reason): "key \(self.keyID): probing (\(reason == .invalid ? "was invalid" : "circuit half-open"))"
+        case .probing(let reason):
+            "key \(self.keyID): probing (\(reason == .invalid ? "was invalid" : "circuit half-open"))"
         case .added: "key \(self.keyID): added"
         case .removed: "key \(self.keyID): removed"
         case .reconfigured: "key \(self.keyID): reconfigured"

@@ -173,7 +173,8 @@ extension KeyRotatorCore {
                     KeyRotatorError(
                         .allKeysInvalid,
                         eta: earliest == .distantFuture ? nil : earliest,
-                        message: "every key in the pool was rejected by the provider (401/403); check or replace the keys"
+                        message:
+                            "every key in the pool was rejected by the provider (401/403); check or replace the keys"
                     )
                 )
             }
@@ -266,10 +267,13 @@ extension KeyRotatorCore {
                 // between. The short window has had its chance (the key already rested for it), so the quota itself
                 // is spent. Requests already in flight at the first refusal are not repeats.
                 let isRepeat = self.entries[slot].lastQuotaRefusal.map { lease.acquiredAt > $0 } ?? false
-                if resetAt == nil { self.entries[slot].lastQuotaRefusal = max(self.entries[slot].lastQuotaRefusal ?? now, now) }
+                if resetAt == nil {
+                    self.entries[slot].lastQuotaRefusal = max(self.entries[slot].lastQuotaRefusal ?? now, now)
+                }
                 if let resetAt {
                     outcome = .quotaExhausted(resetAt: resetAt)
-                } else if !isRepeat, let short = self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) {
+                } else if !isRepeat, let short = self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now)
+                {
                     // The short window is full: this is the per-minute limit talking, not the daily quota.
                     outcome = .rateLimited(retryAfter: now.duration(to: short))
                 } else if let reset = self.entries[slot].limiter.exhaustLongestCalendarWindow(at: now) {
@@ -311,7 +315,9 @@ extension KeyRotatorCore {
         /// Takes back a grant the shared store refused: the key is spent elsewhere until `until`.
         mutating func refuse(_ grant: Grant, until: Timestamp?, at now: Timestamp) {
             guard let slot = self.indexByID[grant.material.id] else { return }
-            if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.refund(cost: grant.cost, at: grant.at) }
+            if !self.entries[slot].limiter.isUnlimited {
+                self.entries[slot].limiter.refund(cost: grant.cost, at: grant.at)
+            }
             self.entries[slot].uses = max(0, self.entries[slot].uses - 1)
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             self.acquires = max(0, self.acquires - 1)
@@ -363,7 +369,9 @@ extension KeyRotatorCore {
                 }
             }
             self.waits += 1
-            self.waiters.append(Waiter(id: id, cost: cost, deadline: deadline, enqueuedAt: now, continuation: continuation))
+            self.waiters.append(
+                Waiter(id: id, cost: cost, deadline: deadline, enqueuedAt: now, continuation: continuation)
+            )
             self.pump(at: now, actions: &actions)
             return actions
         }
@@ -397,15 +405,21 @@ extension KeyRotatorCore {
                 case .notBefore(let eta):
                     if let deadline = head.deadline, deadline < eta {
                         self.waiters.removeFirst()
-                        actions.resumes.append((head.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline))))
+                        actions.resumes.append(
+                            (head.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline)))
+                        )
                         continue
                     }
                     var wake = eta
-                    for waiter in self.waiters { if let deadline = waiter.deadline, deadline < wake { wake = deadline } }
+                    for waiter in self.waiters {
+                        if let deadline = waiter.deadline, deadline < wake { wake = deadline }
+                    }
                     for index in self.waiters.indices.reversed() {
                         if let deadline = self.waiters[index].deadline, deadline <= now {
                             let waiter = self.waiters.remove(at: index)
-                            actions.resumes.append((waiter.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline))))
+                            actions.resumes.append(
+                                (waiter.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline)))
+                            )
                         }
                     }
                     if self.timerTarget == nil || wake < self.timerTarget! {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The namespace of the rotator's clock-independent parts (state machine, grants, actions).
 enum KeyRotatorCore {}
@@ -39,7 +40,11 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
         public init() {}
 
         /// A configuration with the given strategy.
-        public init(strategy: SelectionStrategy, health: HealthPolicy = .default, stateStore: (any KeyStateStore)? = nil) {
+        public init(
+            strategy: SelectionStrategy,
+            health: HealthPolicy = .default,
+            stateStore: (any KeyStateStore)? = nil
+        ) {
             self.strategy = strategy
             self.health = health
             self.stateStore = stateStore
@@ -103,11 +108,11 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
 
     private static func continuousNanoseconds() -> Int64 {
         #if os(Linux)
-        var spec = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &spec)
-        return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
+            var spec = timespec()
+            clock_gettime(CLOCK_BOOTTIME, &spec)
+            return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
         #else
-        return Int64(clock_gettime_nsec_np(CLOCK_MONOTONIC_RAW))
+            return Int64(clock_gettime_nsec_np(CLOCK_MONOTONIC_RAW))
         #endif
     }
 
@@ -119,11 +124,15 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
 
     /// `instant` in UTC.
     @inlinable
-    public func timestamp(_ instant: C.Instant) -> Timestamp { self.epochUTC.advanced(by: self.epoch.duration(to: instant)) }
+    public func timestamp(_ instant: C.Instant) -> Timestamp {
+        self.epochUTC.advanced(by: self.epoch.duration(to: instant))
+    }
 
     /// `timestamp` as an instant of the rotator's clock.
     @inlinable
-    public func instant(_ timestamp: Timestamp) -> C.Instant { self.epoch.advanced(by: self.epochUTC.duration(to: timestamp)) }
+    public func instant(_ timestamp: Timestamp) -> C.Instant {
+        self.epoch.advanced(by: self.epochUTC.duration(to: timestamp))
+    }
 
     // MARK: Acquiring
 

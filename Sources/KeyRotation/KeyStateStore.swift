@@ -23,7 +23,13 @@ public protocol KeyStateStore: Sendable {
     func blocks(fingerprints: [String], at now: Timestamp) throws -> [String: StoredBlock]
 
     /// Feeds what the server said about a key's quota (remaining units in the window that ends at `resetAt`).
-    func observe(remaining: Int, resetAt: Timestamp?, fingerprint: String, limits: [RateLimit], at now: Timestamp) throws
+    func observe(
+        remaining: Int,
+        resetAt: Timestamp?,
+        fingerprint: String,
+        limits: [RateLimit],
+        at now: Timestamp
+    ) throws
 
     /// What ``admit(fingerprint:cost:limits:at:)`` would answer now, recording nothing: how a rotator starting up
     /// learns the usage that other runs and processes left in the store. The default knows nothing (admitted).
@@ -35,7 +41,13 @@ extension KeyStateStore {
         .admitted(remaining: nil)
     }
 
-    public func observe(remaining: Int, resetAt: Timestamp?, fingerprint: String, limits: [RateLimit], at now: Timestamp) throws {}
+    public func observe(
+        remaining: Int,
+        resetAt: Timestamp?,
+        fingerprint: String,
+        limits: [RateLimit],
+        at now: Timestamp
+    ) throws {}
 }
 
 /// A store's answer to ``KeyStateStore/admit(fingerprint:cost:limits:at:)``.

@@ -14,7 +14,15 @@ public struct Lease: Sendable {
     @usableFromInline let generation: UInt64
     @usableFromInline let reporter: RotatorEngine
 
-    init(material: KeyMaterial, cost: Int, acquiredAt: Timestamp, isProbe: Bool, slot: Int, generation: UInt64, reporter: RotatorEngine) {
+    init(
+        material: KeyMaterial,
+        cost: Int,
+        acquiredAt: Timestamp,
+        isProbe: Bool,
+        slot: Int,
+        generation: UInt64,
+        reporter: RotatorEngine
+    ) {
         self.material = material
         self.cost = cost
         self.acquiredAt = acquiredAt
@@ -39,4 +47,3 @@ public struct Lease: Sendable {
 extension Lease: CustomStringConvertible {
     public var description: String { "Lease(\(self.keyID), cost: \(self.cost)\(self.isProbe ? ", probe" : ""))" }
 }
-

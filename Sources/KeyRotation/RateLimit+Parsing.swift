@@ -17,7 +17,9 @@ extension RateLimit {
 
     private static func parseOne(_ part: String) throws -> RateLimit {
         if part.lowercased().hasPrefix("spacing=") {
-            guard let duration = Self.parseDuration(String(part.dropFirst(8))) else { throw RateLimitParseError(input: part) }
+            guard let duration = Self.parseDuration(String(part.dropFirst(8))) else {
+                throw RateLimitParseError(input: part)
+            }
             return .minimumSpacing(duration)
         }
         let pieces = part.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -139,7 +139,9 @@ public struct CalendarPeriod: Hashable, Sendable, CustomStringConvertible {
         case .month:
             let day = floor(86_400_000_000_000).nanosecondsSinceEpoch / 86_400_000_000_000
             let (year, month, _) = CivilDate.fromDays(day)
-            return Timestamp(nanosecondsSinceEpoch: CivilDate.days(year: year, month: month, day: 1) * 86_400_000_000_000)
+            return Timestamp(
+                nanosecondsSinceEpoch: CivilDate.days(year: year, month: month, day: 1) * 86_400_000_000_000
+            )
         }
     }
 
@@ -153,7 +155,9 @@ public struct CalendarPeriod: Hashable, Sendable, CustomStringConvertible {
         case .month:
             let (year, month, _) = CivilDate.fromDays(start.nanosecondsSinceEpoch / 86_400_000_000_000)
             let next = month == 12 ? (year + 1, Int64(1)) : (year, month + 1)
-            return Timestamp(nanosecondsSinceEpoch: CivilDate.days(year: next.0, month: next.1, day: 1) * 86_400_000_000_000)
+            return Timestamp(
+                nanosecondsSinceEpoch: CivilDate.days(year: next.0, month: next.1, day: 1) * 86_400_000_000_000
+            )
         }
     }
 }

@@ -62,7 +62,10 @@ public struct TokenBucketLimiter: RateLimiter, Hashable {
     }
 
     public mutating func refund(cost: Int, at now: Timestamp) {
-        self.credit = min(Int64(self.capacity) * self.refillNanoseconds, self.credit(at: now) + Int64(cost) * self.refillNanoseconds)
+        self.credit = min(
+            Int64(self.capacity) * self.refillNanoseconds,
+            self.credit(at: now) + Int64(cost) * self.refillNanoseconds
+        )
         self.updated = max(self.updated, now)
     }
 

@@ -121,7 +121,8 @@ final class RotatorEngine: Sendable {
     private func waitForGrant(cost: Int, deadline: Timestamp?) async throws -> KeyRotatorCore.Grant {
         let id = self.state.withLock { $0.makeWaiterID() }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<KeyRotatorCore.Grant, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<KeyRotatorCore.Grant, any Error>) in
                 let now = self.now()
                 let actions = self.state.withLock {
                     $0.enqueue(
@@ -184,10 +185,17 @@ final class RotatorEngine: Sendable {
             let admission: StoreAdmission
             do {
                 let limits = self.state.withLock { $0.limits(of: grant.material.id) }
-                admission = try store.admit(fingerprint: grant.material.fingerprint, cost: cost, limits: limits, at: now)
+                admission = try store.admit(
+                    fingerprint: grant.material.fingerprint,
+                    cost: cost,
+                    limits: limits,
+                    at: now
+                )
             } catch {
                 self.refuse(grant, until: nil, at: now)
-                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .storeFailed("\(error)"), at: now))
+                self.eventContinuation.yield(
+                    KeyEvent(keyID: grant.material.id, kind: .storeFailed("\(error)"), at: now)
+                )
                 return .unavailable(
                     KeyRotatorError(.storeFailed, message: "the key-state store failed, so no key was used: \(error)")
                 )
@@ -195,7 +203,9 @@ final class RotatorEngine: Sendable {
             switch admission {
             case .admitted: return .lease(self.lease(grant))
             case .notBefore(let until):
-                self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .refusedByStore(until: until), at: now))
+                self.eventContinuation.yield(
+                    KeyEvent(keyID: grant.material.id, kind: .refusedByStore(until: until), at: now)
+                )
                 now = self.now()
                 let decision = self.state.withLock { machine -> KeyRotatorCore.Decision in
                     machine.refuse(grant, until: until, at: now)
@@ -303,7 +313,13 @@ final class RotatorEngine: Sendable {
         // What the server said holds for every process that shares the key: tell the shared store too.
         if self.hasStore, let store = self.store, let key {
             do {
-                try store.observe(remaining: remaining, resetAt: resetAt, fingerprint: key.fingerprint, limits: key.limits, at: now)
+                try store.observe(
+                    remaining: remaining,
+                    resetAt: resetAt,
+                    fingerprint: key.fingerprint,
+                    limits: key.limits,
+                    at: now
+                )
             } catch {
                 self.eventContinuation.yield(KeyEvent(keyID: id, kind: .storeFailed("\(error)"), at: now))
             }

@@ -120,9 +120,16 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 lease?.report(.transientFailure)
                 failures += 1
                 guard request.isRetryable else {
-                    throw self.error(.attemptsExhausted, "\(failure.message); not retried: the request is not idempotent", attempts, last)
+                    throw self.error(
+                        .attemptsExhausted,
+                        "\(failure.message); not retried: the request is not idempotent",
+                        attempts,
+                        last
+                    )
                 }
-                if failures < self.configuration.maximumAttempts { try await self.backOff(after: failures, deadline: deadline, last: last) }
+                if failures < self.configuration.maximumAttempts {
+                    try await self.backOff(after: failures, deadline: deadline, last: last)
+                }
                 continue
             } catch is CancellationError {
                 lease?.report(.abandoned)
@@ -132,9 +139,16 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 failures += 1
                 last.transport = TransportError(.connectionFailed, "\(type(of: error))")
                 guard request.isRetryable else {
-                    throw self.error(.attemptsExhausted, "the transport failed; not retried: the request is not idempotent", attempts, last)
+                    throw self.error(
+                        .attemptsExhausted,
+                        "the transport failed; not retried: the request is not idempotent",
+                        attempts,
+                        last
+                    )
                 }
-                if failures < self.configuration.maximumAttempts { try await self.backOff(after: failures, deadline: deadline, last: last) }
+                if failures < self.configuration.maximumAttempts {
+                    try await self.backOff(after: failures, deadline: deadline, last: last)
+                }
                 continue
             }
             let latency = start.duration(to: self.clock.now)
@@ -146,7 +160,9 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             last.transport = nil
             if let lease, let rotator = self.rotator {
                 let headers = RateLimitHeaders(response.headers, now: now)
-                if let remaining = headers.remaining { rotator.observe(remaining: remaining, resetAt: headers.resetAt, for: lease.keyID) }
+                if let remaining = headers.remaining {
+                    rotator.observe(remaining: remaining, resetAt: headers.resetAt, for: lease.keyID)
+                }
             }
             switch classification.kind {
             case .success, .notFound, .pruned, .badRequest, .forbidden:
@@ -161,22 +177,35 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             case .rateLimited(let retryAfter):
                 refusals += 1
                 lease?.report(.rateLimited(retryAfter: retryAfter))
-                if lease == nil { try await self.backOff(after: refusals, deadline: deadline, last: last, atLeast: retryAfter) }
+                if lease == nil {
+                    try await self.backOff(after: refusals, deadline: deadline, last: last, atLeast: retryAfter)
+                }
             case .quotaExhausted(let resetAt):
                 refusals += 1
                 lease?.report(.quotaExhausted(resetAt: resetAt))
-                if lease == nil { throw self.error(.allKeysLimited, "the provider's quota is spent", attempts, last, eta: resetAt) }
+                if lease == nil {
+                    throw self.error(.allKeysLimited, "the provider's quota is spent", attempts, last, eta: resetAt)
+                }
             case .invalidKey:
                 refusals += 1
                 lease?.report(.invalidKey)
-                if lease == nil { throw self.error(.noUsableKey, "the provider refused the request's credentials", attempts, last) }
+                if lease == nil {
+                    throw self.error(.noUsableKey, "the provider refused the request's credentials", attempts, last)
+                }
             case .transient:
                 lease?.report(.transientFailure)
                 failures += 1
                 guard request.isRetryable else {
-                    throw self.error(.attemptsExhausted, "the upstream failed; not retried: the request is not idempotent", attempts, last)
+                    throw self.error(
+                        .attemptsExhausted,
+                        "the upstream failed; not retried: the request is not idempotent",
+                        attempts,
+                        last
+                    )
                 }
-                if failures < self.configuration.maximumAttempts { try await self.backOff(after: failures, deadline: deadline, last: last) }
+                if failures < self.configuration.maximumAttempts {
+                    try await self.backOff(after: failures, deadline: deadline, last: last)
+                }
             }
         }
         throw self.error(.attemptsExhausted, "every attempt failed", attempts, last)
@@ -203,7 +232,12 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     }
 
     /// Sleeps a full-jitter exponential backoff, unless that would pass the deadline.
-    private func backOff(after attempts: Int, deadline: C.Instant?, last: Last, atLeast floor: Duration? = nil) async throws {
+    private func backOff(
+        after attempts: Int,
+        deadline: C.Instant?,
+        last: Last,
+        atLeast floor: Duration? = nil
+    ) async throws {
         let ceiling = min(
             self.configuration.maximumBackoff.nanoseconds,
             self.configuration.initialBackoff.nanoseconds << min(attempts - 1, 20)
@@ -250,7 +284,13 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         switch error.code {
         case .deadlineExceeded:
             let when = error.eta.map { " (a key is free at \($0))" } ?? ""
-            return self.error(.allKeysLimited, "every key is limited past the deadline\(when)", attempts, last, eta: error.eta)
+            return self.error(
+                .allKeysLimited,
+                "every key is limited past the deadline\(when)",
+                attempts,
+                last,
+                eta: error.eta
+            )
         case .cancelled:
             return self.error(.cancelled, "the request was cancelled while waiting for a key", attempts, last)
         case .storeFailed:

@@ -153,7 +153,10 @@ public final class URLSessionTransport: HTTPTransport {
         }
         let now = DispatchTime.now()
         let queue = DispatchQueue.global()
-        queue.asyncAfter(deadline: now + min(policy.connectTimeout, policy.totalTimeout).dispatchInterval, execute: connect)
+        queue.asyncAfter(
+            deadline: now + min(policy.connectTimeout, policy.totalTimeout).dispatchInterval,
+            execute: connect
+        )
         queue.asyncAfter(deadline: now + policy.totalTimeout.dispatchInterval, execute: total)
         return timer
     }

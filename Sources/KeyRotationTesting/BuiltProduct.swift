@@ -54,7 +54,9 @@ public struct BuiltProduct: Sendable {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(description: "\(self.url.lastPathComponent) failed (\(process.terminationStatus)): \(message)")
+            throw Failure(
+                description: "\(self.url.lastPathComponent) failed (\(process.terminationStatus)): \(message)"
+            )
         }
         return text
     }

@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
 import KeyRotation
-import KeyRotationStore
 import KeyRotationHTTP
+import KeyRotationStore
 import KeyRotationTesting
 import Testing
 

@@ -20,7 +20,10 @@ import Testing
         defer { server.stop() }
         let run = await runCLI(
             ["nodit", "tokens", "0x1", "--network", "devnet"],
-            environment: ["NODIT_API_KEYS": "nodit-secret-0123456789", "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString]
+            environment: [
+                "NODIT_API_KEYS": "nodit-secret-0123456789",
+                "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString,
+            ]
         )
         #expect(run.code == .usage)
         #expect(run.stderr.contains("mainnet or testnet"))

@@ -12,7 +12,10 @@ import Testing
 
     /// The `keyrotation` binary in the build products directory that holds this test bundle.
     static func binary() throws -> URL {
-        try #require(BuiltProduct.named("keyrotation")?.url, "build the binary first: swift build --product keyrotation")
+        try #require(
+            BuiltProduct.named("keyrotation")?.url,
+            "build the binary first: swift build --product keyrotation"
+        )
     }
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> Result {
@@ -21,8 +24,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: out)
         let errHandle = try FileHandle(forWritingTo: err)
         let process = Process()

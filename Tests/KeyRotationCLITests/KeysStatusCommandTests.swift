@@ -1,5 +1,5 @@
-import KeyRotation
 import Foundation
+import KeyRotation
 import KeyRotationTesting
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import KeyRotationCLI
 
 /// What one in-process run of the command line produced.
@@ -21,7 +22,8 @@ func runCLI(
     var environment = environment
     if environment["KEYROTATION_STORE"] == nil && environment["XDG_DATA_HOME"] == nil {
         // Never touch the real home: each run gets a store of its own.
-        environment["XDG_DATA_HOME"] = FileManager.default.temporaryDirectory
+        environment["XDG_DATA_HOME"] =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("keyrotation-cli-\(UUID().uuidString)").path
     }
     let stdout = CapturedOutput()

@@ -23,7 +23,11 @@ import Testing
             clock: clock
         )
         let client = RotatingClient(
-            profile: ProviderProfile(name: "Sim", baseURL: URL(string: "https://aptos-mainnet.nodit.io/v1")!, authentication: .header("X-API-KEY")),
+            profile: ProviderProfile(
+                name: "Sim",
+                baseURL: URL(string: "https://aptos-mainnet.nodit.io/v1")!,
+                authentication: .header("X-API-KEY")
+            ),
             rotator: rotator,
             transport: provider,
             clock: clock,

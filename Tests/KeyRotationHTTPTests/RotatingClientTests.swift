@@ -25,7 +25,14 @@ private func client(
     configuration.maximumAttempts = attempts
     configuration.defaultTimeout = .seconds(3600)
     let rotator = KeyRotator(keys: keys, configuration: .init(strategy: strategy), clock: clock)
-    return RotatingClient(profile: profile(), rotator: rotator, transport: provider, clock: clock, configuration: configuration, seed: 42)
+    return RotatingClient(
+        profile: profile(),
+        rotator: rotator,
+        transport: provider,
+        clock: clock,
+        configuration: configuration,
+        seed: 42
+    )
 }
 
 private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
@@ -39,7 +46,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         let provider = SimulatedProvider(
             clock: clock,
             flavour: .nodit,
-            keys: [secrets["good"]!: .init(label: "good"), secrets["bad"]!: .init(label: "bad", isInvalid: true), secrets["flap"]!: .init(label: "flap")]
+            keys: [
+                secrets["good"]!: .init(label: "good"), secrets["bad"]!: .init(label: "bad", isInvalid: true),
+                secrets["flap"]!: .init(label: "flap"),
+            ]
         )
         let client = client([key("good"), key("bad"), key("flap")], provider, clock, strategy: strategy)
         for _ in 0..<30 {
@@ -98,7 +108,11 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
             keys: [
                 secrets["good"]!: .init(label: "good", limits: [.rolling(5, window: .seconds(1))]),
                 secrets["bad"]!: .init(label: "bad", isInvalid: true),
-                secrets["flap"]!: .init(label: "flap", failures: .probability(0.5), connectionResets: .probability(0.1)),
+                secrets["flap"]!: .init(
+                    label: "flap",
+                    failures: .probability(0.5),
+                    connectionResets: .probability(0.1)
+                ),
                 secrets["busy"]!: .init(label: "busy", limits: [.rolling(2, window: .seconds(1))], retryAfter: .none),
             ]
         )
@@ -119,8 +133,16 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
 
     @Test func everyKeyLimitedGivesTheRightETA() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(clock: clock, flavour: .nodit, keys: [secrets["good"]!: .init(label: "good"), secrets["busy"]!: .init(label: "busy")])
-        let client = client([key("good", limits: [.perMinute(1)]), key("busy", limits: [.perMinute(1)])], provider, clock)
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [secrets["good"]!: .init(label: "good"), secrets["busy"]!: .init(label: "busy")]
+        )
+        let client = client(
+            [key("good", limits: [.perMinute(1)]), key("busy", limits: [.perMinute(1)])],
+            provider,
+            clock
+        )
         _ = try await client.send(ledger(client))
         clock.advance(by: .seconds(5))
         _ = try await client.send(ledger(client))
@@ -144,10 +166,16 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
 
     @Test func nonIdempotentRequestIsNotRetriedAfterA5xx() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(clock: clock, flavour: .nodit, keys: [secrets["flap"]!: .init(label: "flap", failures: .always)])
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [secrets["flap"]!: .init(label: "flap", failures: .always)]
+        )
         let client = client([key("flap")], provider, clock)
         let post = client.profile.request(.post, "/view", body: Data("{}".utf8))
-        let error = await #expect(throws: RotatingClientError.self) { try await clock.drive { try await client.send(post) } }
+        let error = await #expect(throws: RotatingClientError.self) {
+            try await clock.drive { try await client.send(post) }
+        }
         #expect(error?.attempts == 1)
         #expect(provider.totalRequests == 1)
     }
@@ -157,7 +185,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         let provider = SimulatedProvider(
             clock: clock,
             flavour: .nodit,
-            keys: [secrets["bad"]!: .init(label: "bad", isInvalid: true), secrets["flap"]!: .init(label: "flap", failures: .always)]
+            keys: [
+                secrets["bad"]!: .init(label: "bad", isInvalid: true),
+                secrets["flap"]!: .init(label: "flap", failures: .always),
+            ]
         )
         let pool = [key("bad"), key("flap")]
         let client = client(pool, provider, clock, attempts: 3)

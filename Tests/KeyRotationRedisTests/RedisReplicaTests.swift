@@ -27,7 +27,10 @@ struct RedisReplicaTests {
     }
 
     @Test func fourProcessesNeverOverrunThreeKeysAndUseAtLeast95Percent() async throws {
-        let probe = try #require(BuiltProduct.named("RedisProbe"), "the RedisProbe executable is built next to the test bundle")
+        let probe = try #require(
+            BuiltProduct.named("RedisProbe"),
+            "the RedisProbe executable is built next to the test bundle"
+        )
         let (url, server) = try RedisTestServer.any()
         let prefix = "replicas:\(UUID().uuidString.prefix(8)):"
         let outputs = try await withThrowingTaskGroup(of: String.self) { group in

@@ -186,7 +186,10 @@ private func at(_ seconds: Int64) -> Timestamp {
     }
 
     @Test func twoProcessesNeverExceedOneQuota() async throws {
-        let probe = try #require(BuiltProduct.named("StoreProbe"), "the StoreProbe executable is built next to the test bundle")
+        let probe = try #require(
+            BuiltProduct.named("StoreProbe"),
+            "the StoreProbe executable is built next to the test bundle"
+        )
         let path = self.directory.path("processes.sqlite")
         _ = try SQLiteKeyStateStore(path: path)  // create the schema once; the probes open it concurrently
         async let first = probe.run(["admit", path, "shared", "300", "\(at(5).nanosecondsSinceEpoch)"])
@@ -219,9 +222,17 @@ private func at(_ seconds: Int64) -> Timestamp {
         let limits: [RateLimit] = [.perMinute(2), .perDay(500)]
         let key = APIKey("store-secret-0123456789", label: "vt-1", limits: limits)
         let clock = TestClock()
-        let first = KeyRotator(keys: [key], configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)), clock: clock)
+        let first = KeyRotator(
+            keys: [key],
+            configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+            clock: clock
+        )
         for _ in 0..<2 { first.tryAcquire().leaseOrNil?.report(.success(latency: .milliseconds(5))) }
-        let second = KeyRotator(keys: [key], configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)), clock: clock)
+        let second = KeyRotator(
+            keys: [key],
+            configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+            clock: clock
+        )
         let statistics = second.statistics()
         #expect(statistics.keys[0].remaining.map(\.remaining) == [2, 498])  // the rolling minute is known by its ETA
         #expect(statistics.keys[0].nextAvailable == clock.now.advanced(by: .seconds(60)))

@@ -15,7 +15,9 @@ import Testing
         var pauses: [Duration] = []
         for step in 0..<10 {
             health.record(.rateLimited(retryAfter: nil), at: at(Double(step) * 1000), jitter: 1)
-            if case .coolingDown(let until) = health.state { pauses.append(at(Double(step) * 1000).duration(to: until)) }
+            if case .coolingDown(let until) = health.state {
+                pauses.append(at(Double(step) * 1000).duration(to: until))
+            }
         }
         #expect(pauses.prefix(4) == [.seconds(1), .seconds(2), .seconds(4), .seconds(8)])
         #expect(pauses.last == .seconds(60))

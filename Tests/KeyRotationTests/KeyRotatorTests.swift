@@ -1,7 +1,8 @@
-@testable import KeyRotation
 import KeyRotationTesting
 import Synchronization
 import Testing
+
+@testable import KeyRotation
 
 @Suite struct KeyRotatorTests {
     @Test func classicRotatorServesFortyPerSecondFairly() async throws {
@@ -215,10 +216,12 @@ import Testing
         let order = Locked<[Int]>([])
         var tasks: [Task<Void, any Error>] = []
         for index in 0..<5 {
-            tasks.append(Task {
-                _ = try await rotator.acquire()
-                order.withLock { $0.append(index) }
-            })
+            tasks.append(
+                Task {
+                    _ = try await rotator.acquire()
+                    order.withLock { $0.append(index) }
+                }
+            )
             #expect(await settle { rotator.waiterCount == index + 1 })
         }
         #expect(rotator.tryAcquire().lease == nil)  // tryAcquire doesn't jump the queue either
@@ -278,7 +281,12 @@ import Testing
 
     @Test func concurrentHammeringNeverExceedsTheLimits() async {
         let rotator = KeyRotator(
-            keys: keys("a", "b", "c", limits: [.perDay(100), .tokenBucket(capacity: 150, refillInterval: .seconds(1))]),
+            keys: keys(
+                "a",
+                "b",
+                "c",
+                limits: [.perDay(100), .tokenBucket(capacity: 150, refillInterval: .seconds(1))]
+            ),
             configuration: .init(strategy: .mostRemainingQuota),
             clock: TestClock()
         )
@@ -334,7 +342,11 @@ import Testing
     }
 
     @Test func healthAwarePrefersTheFasterKeyAndShunsFastFailures() {
-        let rotator = KeyRotator(keys: keys("fast", "slow", "broken"), configuration: .init(strategy: .healthAware, seed: 7), clock: TestClock())
+        let rotator = KeyRotator(
+            keys: keys("fast", "slow", "broken"),
+            configuration: .init(strategy: .healthAware, seed: 7),
+            clock: TestClock()
+        )
         var counts: [KeyID: Int] = [:]
         for _ in 0..<3_000 {
             let lease = rotator.tryAcquire().lease!
@@ -372,7 +384,11 @@ extension KeyRotator.Configuration {
     /// means the day's quota is spent: the key is parked until 00:00 UTC instead of being retried every minute.
     @Test func repeatedQuotaRefusalsParkTheKeyForTheDay() {
         let clock = TestClock(start: at(3600))
-        let rotator = KeyRotator(keys: keys("a", limits: [.perMinute(4), .perDay(500)]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(
+            keys: keys("a", limits: [.perMinute(4), .perDay(500)]),
+            configuration: .init(),
+            clock: clock
+        )
         let inFlight = (0..<4).compactMap { _ in rotator.tryAcquire().lease }
         #expect(inFlight.count == 4)
         clock.advance(by: .milliseconds(300))

@@ -30,7 +30,11 @@ import Testing
 
     @Test func readsADotEnvFile() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-\(UUID().uuidString).env")
-        try "# keys\nexport NODIT_API_KEYS=\"a,b\"\nNODIT_API_KEY_1='c'\nNODIT_API_KEY_2=d # note\n".write(to: url, atomically: true, encoding: .utf8)
+        try "# keys\nexport NODIT_API_KEYS=\"a,b\"\nNODIT_API_KEY_1='c'\nNODIT_API_KEY_2=d # note\n".write(
+            to: url,
+            atomically: true,
+            encoding: .utf8
+        )
         defer { try? FileManager.default.removeItem(at: url) }
         #expect(try KeySource.dotEnv(at: url, prefix: "NODIT").secrets() == ["a", "b", "c", "d"])
     }

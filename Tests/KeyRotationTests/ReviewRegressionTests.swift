@@ -1,6 +1,7 @@
-@testable import KeyRotation
 import KeyRotationTesting
 import Testing
+
+@testable import KeyRotation
 
 /// Cases a review of the core found; each failed before its fix.
 @Suite struct ReviewRegressionTests {
@@ -16,7 +17,11 @@ import Testing
 
     @Test func aRefundGivesBackItsOwnUseNotTheNewest() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", limits: [.strict(2, per: .seconds(60))]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(
+            keys: keys("a", limits: [.strict(2, per: .seconds(60))]),
+            configuration: .init(),
+            clock: clock
+        )
         let early = rotator.tryAcquire().lease!
         clock.advance(to: at(30))
         _ = rotator.tryAcquire().lease!  // in flight
@@ -42,7 +47,11 @@ import Testing
         var policy = HealthPolicy()
         policy.failureThreshold = 1
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a"), configuration: .init(strategy: .roundRobin, health: policy), clock: clock)
+        let rotator = KeyRotator(
+            keys: keys("a"),
+            configuration: .init(strategy: .roundRobin, health: policy),
+            clock: clock
+        )
         let failing = rotator.tryAcquire().lease!
         let other = rotator.tryAcquire().lease!
         failing.report(.transientFailure)
@@ -57,7 +66,11 @@ import Testing
 
     @Test func aLongerSpacingKeepsTheLastUse() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", limits: [.minimumSpacing(.seconds(10))]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(
+            keys: keys("a", limits: [.minimumSpacing(.seconds(10))]),
+            configuration: .init(),
+            clock: clock
+        )
         _ = rotator.tryAcquire().lease!
         rotator.setLimits([.minimumSpacing(.seconds(20))], for: "a")
         #expect(rotator.tryAcquire().notBefore == at(20))

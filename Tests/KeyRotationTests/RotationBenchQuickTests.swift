@@ -90,7 +90,9 @@ struct RotationBenchQuickTests {
 
     @Test("known limits: the SDK's pools get no 429")
     func knownLimitsGiveNo429() async throws {
-        let rows = try await Self.rows.value.get().filter { ["classic", "uneven", "virustotal", "faults"].contains($0.scenario) }
+        let rows = try await Self.rows.value.get().filter {
+            ["classic", "uneven", "virustotal", "faults"].contains($0.scenario)
+        }
         #expect(!rows.isEmpty)
         for row in rows where !row.isBaseline {
             #expect(row.figures["http_429"] == 0, "\(row.scenario) \(row.variant) \(row.pool)")

@@ -36,7 +36,10 @@ enum ReadmeExamples {
     static func virusTotal(lines: [String]) async throws {
         var configuration = VirusTotalClient<ContinuousClock>.Configuration()
         configuration.storage = try KeyRotationStorage(path: KeyRotationStorage.defaultPath())
-        let client = try VirusTotalClient(keys: KeySource.environment(prefix: "VT").keys(), configuration: configuration)
+        let client = try VirusTotalClient(
+            keys: KeySource.environment(prefix: "VT").keys(),
+            configuration: configuration
+        )
         let result = await client.lookup("example.com")
         print(result.status.name, result.verdict as Any, result.link as Any, result.keyID ?? "-")
         let run = client.enrich(lines, concurrency: 4)

@@ -21,7 +21,9 @@ struct ClientOverheadScenario: BenchScenario {
         let provider = SimulatedProvider(
             clock: clock,
             flavour: .nodit,
-            keys: Dictionary(uniqueKeysWithValues: secrets.map { ($0, SimulatedKeyBehaviour(label: String($0.prefix(17)))) })
+            keys: Dictionary(
+                uniqueKeysWithValues: secrets.map { ($0, SimulatedKeyBehaviour(label: String($0.prefix(17)))) }
+            )
         )
         let profile = ProviderProfile(
             name: "Simulated",
