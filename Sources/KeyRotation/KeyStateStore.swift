@@ -31,12 +31,30 @@ public protocol KeyStateStore: Sendable {
         at now: Timestamp
     ) throws
 
+    /// The request of a use admitted at `acquiredAt` completed at `completedAt`: rolling windows and spacing count
+    /// the use from there (the provider saw it somewhere in between). The default does nothing.
+    func settle(
+        fingerprint: String,
+        cost: Int,
+        acquiredAt: Timestamp,
+        completedAt: Timestamp,
+        limits: [RateLimit]
+    ) throws
+
     /// What ``admit(fingerprint:cost:limits:at:)`` would answer now, recording nothing: how a rotator starting up
     /// learns the usage that other runs and processes left in the store. The default knows nothing (admitted).
     func peek(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws -> StoreAdmission
 }
 
 extension KeyStateStore {
+    public func settle(
+        fingerprint: String,
+        cost: Int,
+        acquiredAt: Timestamp,
+        completedAt: Timestamp,
+        limits: [RateLimit]
+    ) throws {}
+
     public func peek(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws -> StoreAdmission {
         .admitted(remaining: nil)
     }

@@ -109,7 +109,7 @@ final class RotatorEngine: Sendable {
         for _ in 0..<64 {
             let grant = try await self.waitForGrant(cost: cost, deadline: deadline)
             guard self.store != nil else { return self.lease(grant) }
-            switch self.confirmWithStore(grant, cost: cost, now: self.now()) {
+            switch self.confirmWithStore(grant, cost: cost, now: grant.at) {
             case .lease(let lease): return lease
             case .unavailable(let error): throw error
             case .notBefore: continue  // spent elsewhere: wait again
@@ -358,9 +358,22 @@ extension RotatorEngine {
             return actions
         }
         if let actions { self.perform(actions) }
-        if self.hasStore, case .notCounted = outcome, let store = self.store {
-            let limits = self.state.withLock { $0.limits(of: lease.keyID) }
-            try? store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: now)
+        guard self.hasStore, let store = self.store else { return }
+        let limits = self.state.withLock { $0.limits(of: lease.keyID) }
+        do {
+            if case .notCounted = outcome {
+                try store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: lease.acquiredAt)
+            } else if now > lease.acquiredAt {
+                try store.settle(
+                    fingerprint: lease.fingerprint,
+                    cost: lease.cost,
+                    acquiredAt: lease.acquiredAt,
+                    completedAt: now,
+                    limits: limits
+                )
+            }
+        } catch {
+            self.eventContinuation.yield(KeyEvent(keyID: lease.keyID, kind: .storeFailed("\(error)"), at: now))
         }
     }
 }

@@ -103,6 +103,28 @@ struct KeyUsage {
         return decision
     }
 
+    /// Moves a use recorded at `acquiredAt` to `completedAt` (the latest instant the provider can have seen it), in
+    /// rolling windows and the key's last-use time, so spacing and windows count from there for every process.
+    func settle(acquiredAt: Timestamp, completedAt: Timestamp, limits: [StoredLimit]) throws {
+        try self.connection.execute(
+            "UPDATE key_state SET last_use_at = max(last_use_at, ?1) WHERE fingerprint = ?2 AND last_use_at = ?3",
+            [.timestamp(completedAt), .text(self.fingerprint), .timestamp(acquiredAt)]
+        )
+        var settled: Set<String> = []
+        for limit in limits where settled.insert(limit.descriptor).inserted {
+            guard case .strict = limit else { continue }
+            try self.connection.execute(
+                """
+                UPDATE key_use_log SET used_at = ?1 WHERE id = (
+                    SELECT id FROM key_use_log WHERE fingerprint = ?2 AND descriptor = ?3 AND used_at = ?4
+                    ORDER BY id DESC LIMIT 1
+                )
+                """,
+                [.timestamp(completedAt), .text(self.fingerprint), .text(limit.descriptor), .timestamp(acquiredAt)]
+            )
+        }
+    }
+
     func record(cost: Int, limits: [StoredLimit], at now: Timestamp) throws {
         try self.connection.execute(
             """

@@ -45,6 +45,21 @@ public struct SQLiteKeyStateStore: KeyStateStore {
         }
     }
 
+    /// Moves a use from the instant it was admitted to the instant its request completed (rolling windows, spacing).
+    public func settle(
+        fingerprint: String,
+        cost: Int,
+        acquiredAt: Timestamp,
+        completedAt: Timestamp,
+        limits: [RateLimit]
+    ) throws {
+        guard completedAt > acquiredAt else { return }
+        try self.database.transaction { connection in
+            try KeyUsage(connection: connection, fingerprint: fingerprint)
+                .settle(acquiredAt: acquiredAt, completedAt: completedAt, limits: limits.map(StoredLimit.init))
+        }
+    }
+
     /// Gives back `cost` units in the current window of each limit (a use that did not count).
     public func refund(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws {
         guard cost > 0 else { return }

@@ -238,6 +238,31 @@ private func at(_ seconds: Int64) -> Timestamp {
         #expect(statistics.keys[0].nextAvailable == clock.now.advanced(by: .seconds(60)))
         if case .lease = second.tryAcquire() { Issue.record("the second run leased a key the first run spent") }
     }
+
+    /// Two processes share a key at 2 per second. The first sends two requests that complete 0.3 s later; the
+    /// second may not use the key at 1.0 s (the provider may have counted those requests as late as 0.3 s), only at 1.3 s.
+    @Test func aCompletedRequestCountsFromItsCompletionForEveryProcess() throws {
+        let path = self.directory.path("settle.sqlite")
+        let key = APIKey("settle-secret-0123456789", label: "k", limits: [.perSecond(2)])
+        let clock = TestClock()
+        func rotator() throws -> KeyRotator<TestClock> {
+            KeyRotator(
+                keys: [key],
+                configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+                clock: clock
+            )
+        }
+        let first = try rotator()
+        let second = try rotator()
+        let leases = [first.tryAcquire().leaseOrNil, first.tryAcquire().leaseOrNil].compactMap { $0 }
+        #expect(leases.count == 2)
+        clock.advance(by: .milliseconds(300))
+        for lease in leases { lease.report(.success(latency: .milliseconds(300))) }
+        clock.advance(to: TestClock.defaultStart.advanced(by: .seconds(1)))
+        #expect(second.tryAcquire().leaseOrNil == nil)
+        clock.advance(to: TestClock.defaultStart.advanced(by: .milliseconds(1300)))
+        #expect(second.tryAcquire().leaseOrNil != nil)
+    }
 }
 
 extension KeyRotator.AcquireResult {
