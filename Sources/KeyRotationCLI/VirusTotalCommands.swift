@@ -61,14 +61,7 @@ struct VirusTotalLookupCommand: CLICommand {
             for input in invocation.arguments.argument("IOC") {
                 results.append(await client.lookup(input, options: options))
             }
-            return try await invocation.withOutput { sink in
-                if invocation.global.json {
-                    try JSONOutput.write(results.map(LookupRecord.init), to: sink)
-                } else {
-                    for result in results { sink.write(LookupRecord.summaryText(result)) }
-                }
-                return VirusTotalExit.code(for: results, invocation: invocation)
-            }
+            return try await invocation.writeLookups(results)
         }
     }
 }
@@ -184,14 +177,7 @@ struct VirusTotalRefreshCommand: CLICommand {
             for input in invocation.arguments.argument("IOC") {
                 results.append(await client.lookup(input, options: .refresh))
             }
-            return try await invocation.withOutput { sink in
-                if invocation.global.json {
-                    try JSONOutput.write(results.map(LookupRecord.init), to: sink)
-                } else {
-                    for result in results { sink.write(LookupRecord.summaryText(result)) }
-                }
-                return VirusTotalExit.code(for: results, invocation: invocation)
-            }
+            return try await invocation.writeLookups(results)
         }
     }
 }
@@ -277,6 +263,20 @@ struct VirusTotalStatsCommand: CLICommand {
                 }
                 return .success
             }
+        }
+    }
+}
+
+extension Invocation {
+    /// Writes lookups as `vt lookup` and `vt refresh` do (a summary per IOC, or JSON) and returns the exit code.
+    func writeLookups(_ results: [LookupResult]) async throws -> ExitCode {
+        try await self.withOutput { sink in
+            if self.global.json {
+                try JSONOutput.write(results.map(LookupRecord.init), to: sink)
+            } else {
+                for result in results { sink.write(LookupRecord.summaryText(result)) }
+            }
+            return VirusTotalExit.code(for: results, invocation: self)
         }
     }
 }

@@ -117,38 +117,32 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     lease?.report(sent ? .success(latency: start.duration(to: self.clock.now)) : .notCounted)
                     throw self.error(.transport, failure.message, attempts, last)
                 }
-                lease?.report(.transientFailure)
                 failures += 1
-                guard request.isRetryable else {
-                    throw self.error(
-                        .attemptsExhausted,
-                        "\(failure.message); not retried: the request is not idempotent",
-                        attempts,
-                        last
-                    )
-                }
-                if failures < self.configuration.maximumAttempts {
-                    try await self.backOff(after: failures, deadline: deadline, last: last)
-                }
+                try await self.afterTransientFailure(
+                    lease,
+                    request,
+                    failures: failures,
+                    attempts: attempts,
+                    deadline: deadline,
+                    last: last,
+                    what: failure.message
+                )
                 continue
             } catch is CancellationError {
                 lease?.report(.abandoned)
                 throw self.error(.cancelled, "the request was cancelled", attempts, last)
             } catch {
-                lease?.report(.transientFailure)
                 failures += 1
                 last.transport = TransportError(.connectionFailed, "\(type(of: error))")
-                guard request.isRetryable else {
-                    throw self.error(
-                        .attemptsExhausted,
-                        "the transport failed; not retried: the request is not idempotent",
-                        attempts,
-                        last
-                    )
-                }
-                if failures < self.configuration.maximumAttempts {
-                    try await self.backOff(after: failures, deadline: deadline, last: last)
-                }
+                try await self.afterTransientFailure(
+                    lease,
+                    request,
+                    failures: failures,
+                    attempts: attempts,
+                    deadline: deadline,
+                    last: last,
+                    what: "the transport failed"
+                )
                 continue
             }
             let latency = start.duration(to: self.clock.now)
@@ -193,19 +187,16 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     throw self.error(.noUsableKey, "the provider refused the request's credentials", attempts, last)
                 }
             case .transient:
-                lease?.report(.transientFailure)
                 failures += 1
-                guard request.isRetryable else {
-                    throw self.error(
-                        .attemptsExhausted,
-                        "the upstream failed; not retried: the request is not idempotent",
-                        attempts,
-                        last
-                    )
-                }
-                if failures < self.configuration.maximumAttempts {
-                    try await self.backOff(after: failures, deadline: deadline, last: last)
-                }
+                try await self.afterTransientFailure(
+                    lease,
+                    request,
+                    failures: failures,
+                    attempts: attempts,
+                    deadline: deadline,
+                    last: last,
+                    what: "the upstream failed"
+                )
             }
         }
         throw self.error(.attemptsExhausted, "every attempt failed", attempts, last)
@@ -229,6 +220,26 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     private func lease(cost: Int, deadline: C.Instant?) async throws -> Lease? {
         guard let rotator = self.rotator else { return nil }
         return try await rotator.acquire(cost: cost, deadline: deadline)
+    }
+
+    /// After a 5xx, timeout or reset: reports it, refuses to repeat a request that is not idempotent, and backs off
+    /// before the next attempt (unless that was the last one).
+    private func afterTransientFailure(
+        _ lease: Lease?,
+        _ request: HTTPRequest,
+        failures: Int,
+        attempts: Int,
+        deadline: C.Instant?,
+        last: Last,
+        what: String
+    ) async throws {
+        lease?.report(.transientFailure)
+        guard request.isRetryable else {
+            throw self.error(.attemptsExhausted, "\(what); not retried: the request is not idempotent", attempts, last)
+        }
+        if failures < self.configuration.maximumAttempts {
+            try await self.backOff(after: failures, deadline: deadline, last: last)
+        }
     }
 
     /// Sleeps a full-jitter exponential backoff, unless that would pass the deadline.
