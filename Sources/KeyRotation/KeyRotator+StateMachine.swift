@@ -174,7 +174,7 @@ extension KeyRotatorCore {
                         .allKeysInvalid,
                         eta: earliest == .distantFuture ? nil : earliest,
                         message:
-                            "every key in the pool was rejected by the provider (401/403); check or replace the keys"
+                            "the provider rejected every key in the pool as invalid (401); check or replace the keys"
                     )
                 )
             }

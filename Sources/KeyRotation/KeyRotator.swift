@@ -198,6 +198,9 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
     /// The keys in the pool (their secrets stay redacted in any description).
     public var keys: [APIKey] { self.engine.keys }
 
+    /// How many keys the pool holds (cheaper than ``keys``: nothing is copied).
+    public var keyCount: Int { self.engine.keyCount }
+
     /// Tasks waiting in ``acquire(cost:deadline:)`` now.
     public var waiterCount: Int { self.engine.waiterCount }
 }

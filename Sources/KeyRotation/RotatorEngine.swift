@@ -342,6 +342,9 @@ final class RotatorEngine: Sendable {
     /// The keys in the pool (their secrets stay redacted in any description).
     var keys: [APIKey] { self.state.withLock { $0.entries.map(\.key) } }
 
+    /// How many keys the pool holds.
+    var keyCount: Int { self.state.withLock { $0.entries.count } }
+
     /// Tasks waiting in ``acquire(cost:deadline:)`` now.
     var waiterCount: Int { self.state.withLock { $0.waiters.count } }
 }

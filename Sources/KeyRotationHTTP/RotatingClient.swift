@@ -6,6 +6,8 @@ public import KeyRotation
 ///
 /// Rules:
 /// - Client errors (400, 422…) are never retried; "not found" and "pruned" are results.
+/// - A 403 (the key lacks a privilege or plan feature) keeps the key healthy and tries the request once on each
+///   other key; when every key answers 403, that answer is the result.
 /// - Only idempotent requests (or ones marked ``HTTPRequest/isSafeToRetry``) are retried after a failure that may
 ///   have reached the server; a 429 or 401 means the server did nothing, so any request is retried after one.
 /// - Transient failures back off exponentially with full jitter; key problems move to the next key at once (the
@@ -79,8 +81,8 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     ///   - request: The request, without credentials.
     ///   - cost: Quota units it spends. Default 1.
     ///   - deadline: The latest instant to wait and retry until; default now + ``Configuration/defaultTimeout``.
-    /// - Returns: The response for success, not found, pruned, forbidden and bad request; the caller decides what
-    ///   those mean for it.
+    /// - Returns: The response for success, not found, pruned and bad request, or forbidden once every key was
+    ///   refused; the caller decides what those mean for it.
     /// - Throws: ``RotatingClientError``.
     public func send(_ request: HTTPRequest, cost: Int = 1, deadline: C.Instant? = nil) async throws -> Result {
         let deadline = deadline ?? self.configuration.defaultTimeout.map { self.clock.now.advanced(by: $0) }
@@ -88,13 +90,19 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         var failures = 0
         var refusals = 0
         var last = Last()
+        var forbidden: (keys: Set<KeyID>, result: Result?) = ([], nil)
         while failures < max(1, self.configuration.maximumAttempts)
             && refusals < max(1, self.configuration.maximumKeyRefusals)
         {
             if Task.isCancelled { throw self.error(.cancelled, "the request was cancelled", attempts, last) }
             let lease: Lease?
-            do { lease = try await self.lease(cost: cost, deadline: deadline) } catch let error as KeyRotatorError {
+            do {
+                lease = try await self.lease(cost: cost, deadline: deadline, avoiding: forbidden.keys)
+            } catch let error as KeyRotatorError {
                 throw self.error(for: error, attempts: attempts, last: last)
+            } catch is OnlyForbiddingKeys {
+                if let result = forbidden.result { return result }
+                throw self.error(.noUsableKey, "every key was refused the request (403)", attempts, last)
             }
             attempts += 1
             var outgoing = request
@@ -158,16 +166,25 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     rotator.observe(remaining: remaining, resetAt: headers.resetAt, for: lease.keyID)
                 }
             }
+            let result = Result(
+                response: response,
+                classification: classification,
+                keyID: lease?.keyID,
+                attempts: attempts,
+                latency: latency
+            )
             switch classification.kind {
-            case .success, .notFound, .pruned, .badRequest, .forbidden:
+            case .success, .notFound, .pruned, .badRequest:
                 lease?.report(.success(latency: latency))
-                return Result(
-                    response: response,
-                    classification: classification,
-                    keyID: lease?.keyID,
-                    attempts: attempts,
-                    latency: latency
-                )
+                return result
+            case .forbidden:
+                // The key lacks a privilege or plan feature: it stays healthy, and another key may have it.
+                lease?.report(.success(latency: latency))
+                guard let lease, let rotator = self.rotator else { return result }
+                forbidden.keys.insert(lease.keyID)
+                forbidden.result = result
+                if forbidden.keys.count >= rotator.keyCount { return result }
+                refusals += 1
             case .rateLimited(let retryAfter):
                 refusals += 1
                 lease?.report(.rateLimited(retryAfter: retryAfter))
@@ -217,10 +234,25 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         var transport: TransportError?
     }
 
-    private func lease(cost: Int, deadline: C.Instant?) async throws -> Lease? {
+    /// A lease on a key that has not answered this request with 403. A lease on one that has is held while the
+    /// next is taken, so every strategy moves on, and is then handed back uncounted.
+    ///
+    /// - Throws: ``OnlyForbiddingKeys`` when the pool offers nothing but such keys.
+    private func lease(cost: Int, deadline: C.Instant?, avoiding forbidden: Set<KeyID>) async throws -> Lease? {
         guard let rotator = self.rotator else { return nil }
-        return try await rotator.acquire(cost: cost, deadline: deadline)
+        if forbidden.isEmpty { return try await rotator.acquire(cost: cost, deadline: deadline) }
+        var held: [Lease] = []
+        defer { for lease in held { lease.report(.notCounted) } }
+        for _ in 0...forbidden.count {
+            let lease = try await rotator.acquire(cost: cost, deadline: deadline)
+            if !forbidden.contains(lease.keyID) { return lease }
+            held.append(lease)
+        }
+        throw OnlyForbiddingKeys()
     }
+
+    /// The pool kept offering keys that had already answered the request with 403.
+    private struct OnlyForbiddingKeys: Error {}
 
     /// After a 5xx, timeout or reset: reports it, refuses to repeat a request that is not idempotent, and backs off
     /// before the next attempt (unless that was the last one).

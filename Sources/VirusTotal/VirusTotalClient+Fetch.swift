@@ -119,6 +119,19 @@ extension VirusTotalClient {
                 keyID: keyID,
                 remainingQuota: self.remainingQuota(of: keyID)
             )
+        case .forbidden:
+            let said = sent.classification.message.map { " (\($0))" } ?? ""
+            return self.failed(
+                ioc,
+                VirusTotalError(
+                    .upstream,
+                    "VirusTotal refused the lookup of \(ioc) on every key with 403\(said): the endpoint or privilege "
+                        + "needs a plan none of the keys has; the keys stay in use",
+                    keyID: keyID,
+                    status: sent.response.status,
+                    providerCode: sent.classification.providerCode
+                )
+            )
         default:
             let said = sent.classification.message.map { ": \($0)" } ?? ""
             return self.failed(

@@ -86,18 +86,14 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
         )
     }
 
-    /// VirusTotal's provider profile: `x-apikey`, classified by ``VirusTotalClassifier``, with 403 read as a
-    /// refused key (a lookup needs no premium privilege).
+    /// VirusTotal's provider profile: `x-apikey`, classified by ``VirusTotalClassifier``. A 403 `ForbiddenError`
+    /// (a premium-only endpoint or privilege) keeps the key and tries the others.
     public static func profile(baseURL: URL) -> ProviderProfile {
         ProviderProfile(
             name: "VirusTotal",
             baseURL: baseURL,
             authentication: .header("x-apikey"),
-            classify: { response, now in
-                var classification = VirusTotalClassifier.classify(response, now: now)
-                if classification.kind == .forbidden { classification.kind = .invalidKey }
-                return classification
-            }
+            classify: { response, now in VirusTotalClassifier.classify(response, now: now) }
         )
     }
 

@@ -14,7 +14,7 @@ public struct VirusTotalError: Error, Hashable, Sendable, CustomStringConvertibl
 
         /// The input is not an indicator VirusTotal can look up; ``VirusTotalError/iocError`` says why.
         public static let invalidIOC = Self(wrapped: .invalidIOC)
-        /// No key can serve: none configured, or VirusTotal refused every one (401/403). Replace the keys.
+        /// No key can serve: none configured, or VirusTotal refused every one (401). Replace the keys.
         public static let noUsableKey = Self(wrapped: .noUsableKey)
         /// Every key is limited past the deadline; retry at ``VirusTotalError/eta`` or queue the lookup.
         public static let allKeysLimited = Self(wrapped: .allKeysLimited)

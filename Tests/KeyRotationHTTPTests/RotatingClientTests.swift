@@ -19,14 +19,15 @@ private func client(
     _ provider: SimulatedProvider<TestClock>,
     _ clock: TestClock,
     strategy: SelectionStrategy = .roundRobin,
-    attempts: Int = 6
+    attempts: Int = 6,
+    profile: ProviderProfile = profile()
 ) -> RotatingClient<TestClock> {
     var configuration = RotatingClient<TestClock>.Configuration()
     configuration.maximumAttempts = attempts
     configuration.defaultTimeout = .seconds(3600)
     let rotator = KeyRotator(keys: keys, configuration: .init(strategy: strategy), clock: clock)
     return RotatingClient(
-        profile: profile(),
+        profile: profile,
         rotator: rotator,
         transport: provider,
         clock: clock,
@@ -34,6 +35,16 @@ private func client(
         seed: 42
     )
 }
+
+/// A profile that reads 403 as a missing privilege (the key stays good), as VirusTotal's and Nodit's do.
+private let forbiddingProfile = ProviderProfile(
+    name: "Simulated",
+    baseURL: URL(string: "https://aptos-mainnet.nodit.io/v1")!,
+    authentication: .header("X-API-KEY"),
+    classify: { response, _ in
+        response.status == 403 ? Classification(.forbidden) : ProviderProfile.classifyByStatus(response)
+    }
+)
 
 private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     client.profile.request(.get, "/")
@@ -207,5 +218,54 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         texts.append(contentsOf: provider.log.map { "\($0)" })
         #expect(texts.count > 5)
         for text in texts { for secret in secrets.values { #expect(!text.contains(secret)) } }
+    }
+
+    @Test(arguments: SelectionStrategy.all)
+    func a403MovesToAnotherKeyAndKeepsTheRefusedKeyHealthy(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [
+                secrets["good"]!: .init(label: "good"),
+                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
+            ]
+        )
+        let client = client(
+            [key("busy"), key("good")],
+            provider,
+            clock,
+            strategy: strategy,
+            profile: forbiddingProfile
+        )
+        for _ in 0..<10 {
+            let result = try await clock.drive { try await client.send(ledger(client)) }
+            #expect(result.response.status == 200)
+            #expect(result.keyID == "good")
+        }
+        let busy = client.rotator!.statistics().keys.first { $0.id == "busy" }
+        #expect(busy?.state == .available)
+        #expect(provider.requests(forKey: "busy").count >= 1)
+        #expect(provider.requests(forKey: "good").count == 10)
+    }
+
+    @Test func a403FromEveryKeyIsTheResultAfterOneTryEach() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [
+                secrets["good"]!: .init(label: "good", failures: .always, failureStatus: 403),
+                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
+                secrets["flap"]!: .init(label: "flap", failures: .always, failureStatus: 403),
+            ]
+        )
+        let client = client([key("good"), key("busy"), key("flap")], provider, clock, profile: forbiddingProfile)
+        let result = try await clock.drive { try await client.send(ledger(client)) }
+        #expect(result.response.status == 403)
+        #expect(result.classification.kind == .forbidden)
+        #expect(result.attempts == 3)
+        #expect(provider.log.count == 3)
+        #expect(client.rotator!.statistics().keys.allSatisfy { $0.state == .available })
     }
 }

@@ -105,23 +105,47 @@ struct SimulatedPool {
         #expect(bad.state == "invalid")
     }
 
-    @Test func a403QuarantinesTheKey() async throws {
+    @Test func a403TriesAnotherKeyAndKeepsTheRefusedOne() async throws {
         let pool = try SimulatedPool(keys: [("refused", Self.twentyPerMinute), ("good", Self.twentyPerMinute)])
-        let refusing = RefusingTransport(refusedSecret: pool.secrets[0], upstream: pool.provider)
-        var configuration = VirusTotalClient<TestClock>.Configuration()
-        configuration.perKeyLimits = [.perMinute(20)]
-        let client = try VirusTotalClient(
-            keys: [APIKey(pool.secrets[0], label: "refused"), APIKey(pool.secrets[1], label: "good")],
-            configuration: configuration,
-            transport: refusing,
-            clock: pool.clock
-        )
+        let refusing = RefusingTransport(refusedSecrets: [pool.secrets[0]], upstream: pool.provider)
+        let client = try Self.client(pool, refusing)
         let results = try await pool.clock.drive {
             await client.enrich((1...10).map { "site\($0).example.org" }).results
         }
         #expect(results.allSatisfy { $0.status == .servedLive })
-        #expect(refusing.refusals.value <= 1)
-        #expect(client.statistics().keys.first?.state == "invalid")
+        #expect(results.allSatisfy { $0.keyID == "good" })
+        // Round robin keeps offering the refused key: each offer costs one 403 and moves on, the key stays healthy.
+        #expect(refusing.refusals.value >= 2)
+        #expect(client.statistics().keys.first?.state == "available")
+    }
+
+    @Test func a403FromEveryKeyFailsTheLookupOnceAndKeepsTheKeys() async throws {
+        let pool = try SimulatedPool(keys: [("a", Self.twentyPerMinute), ("b", Self.twentyPerMinute)])
+        let refusing = RefusingTransport(refusedSecrets: pool.secrets, upstream: pool.provider)
+        let client = try Self.client(pool, refusing)
+        let result = try await pool.clock.drive { await client.lookup("premium.example.org") }
+        guard case .failed(let error) = result.status else {
+            Issue.record("expected a failure, got \(result.status)")
+            return
+        }
+        #expect(error.code == .upstream)
+        #expect(error.status == 403)
+        #expect(error.message.contains("every key"))
+        #expect(refusing.refusals.value == 2)
+        #expect(client.statistics().keys.allSatisfy { $0.state == "available" })
+    }
+
+    private static func client(_ pool: SimulatedPool, _ transport: any HTTPTransport) throws
+        -> VirusTotalClient<TestClock>
+    {
+        var configuration = VirusTotalClient<TestClock>.Configuration()
+        configuration.perKeyLimits = [.perMinute(20)]
+        return try VirusTotalClient(
+            keys: zip(pool.secrets, ["refused", "good"]).map { APIKey($0, label: $1) },
+            configuration: configuration,
+            transport: transport,
+            clock: pool.clock
+        )
     }
 
     @Test func duplicatesInMixedCaseCostOneCallEachAndASecondRunCostsNone() async throws {
@@ -270,19 +294,21 @@ struct SimulatedPool {
     }
 }
 
-/// Answers 403 `ForbiddenError` to one key and passes every other request on.
+/// Answers 403 `ForbiddenError` to some keys and passes every other request on.
 final class RefusingTransport: HTTPTransport {
-    let refusedSecret: String
+    let refusedSecrets: Set<String>
     let upstream: any HTTPTransport
     let refusals = Counter()
 
-    init(refusedSecret: String, upstream: any HTTPTransport) {
-        self.refusedSecret = refusedSecret
+    init(refusedSecrets: [String], upstream: any HTTPTransport) {
+        self.refusedSecrets = Set(refusedSecrets)
         self.upstream = upstream
     }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard request.headers["x-apikey"] == self.refusedSecret else { return try await self.upstream.send(request) }
+        guard let secret = request.headers["x-apikey"], self.refusedSecrets.contains(secret) else {
+            return try await self.upstream.send(request)
+        }
         self.refusals.increment()
         return HTTPResponse(status: 403, body: try Fixture.data("vt_error_forbidden"))
     }
