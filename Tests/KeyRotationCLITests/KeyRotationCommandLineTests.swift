@@ -178,7 +178,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("out.txt").path
-        try "old\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "old\n".write(toFile: path, atomically: false, encoding: .utf8)
 
         let failed = await runCLI(["test", "fail", "--output", path], groups: testGroups)
         #expect(failed.code == .someFailed)

@@ -20,12 +20,13 @@ func runCLI(
     stderrIsTerminal: Bool = false
 ) async -> CLIRun {
     var environment = environment
+    var home: String?
     if environment["KEYROTATION_STORE"] == nil && environment["XDG_DATA_HOME"] == nil {
-        // Never touch the real home: each run gets a store of its own.
-        environment["XDG_DATA_HOME"] =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("keyrotation-cli-\(UUID().uuidString)").path
+        // Never touch the real home: each run gets a store of its own, removed when the run ends.
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-cli-\(UUID().uuidString)").path
+        environment["XDG_DATA_HOME"] = home
     }
+    defer { if let home { try? FileManager.default.removeItem(atPath: home) } }
     let stdout = CapturedOutput()
     let stderr = CapturedOutput(isTerminal: stderrIsTerminal)
     let commandLine = KeyRotationCommandLine(groups: groups)

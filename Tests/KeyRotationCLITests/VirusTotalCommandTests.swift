@@ -58,7 +58,7 @@ final class FakeVirusTotal {
 
     func write(_ lines: [String]) throws -> String {
         let path = self.directory.appendingPathComponent("iocs.txt").path
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try lines.joined(separator: "\n").write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 }

@@ -32,7 +32,7 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-\(UUID().uuidString).env")
         try "# keys\nexport NODIT_API_KEYS=\"a,b\"\nNODIT_API_KEY_1='c'\nNODIT_API_KEY_2=d # note\n".write(
             to: url,
-            atomically: true,
+            atomically: false,
             encoding: .utf8
         )
         defer { try? FileManager.default.removeItem(at: url) }
