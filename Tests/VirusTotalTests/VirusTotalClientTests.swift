@@ -253,6 +253,19 @@ struct SimulatedPool {
         #expect(pool.provider.totalRequests == 2)
     }
 
+    @Test func aBatchWiderThanThePoolCanServeWaitsInsteadOfFailing() async throws {
+        // One key at 4/min and 24 lookups in flight: the last ones wait ~6 minutes, far past the 120 s lookup
+        // timeout, yet the pool keeps serving, so none of them may fail.
+        let pool = try SimulatedPool(
+            keys: [("a", SimulatedKeyBehaviour(limits: [.fixedWindow(4, per: .minute)]))],
+            perKeyLimits: [.perMinute(4)]
+        )
+        let results = try await pool.enrich((1...24).map { "wide\($0).example.com" }, concurrency: 24)
+        #expect(results.allSatisfy { $0.status == .servedLive })
+        #expect(pool.provider.count(status: 429) == 0)
+        #expect(pool.provider.log.count == 24)
+    }
+
     @Test func enrichReportsProgressAndKeepsInputOrder() async throws {
         let pool = try SimulatedPool(keys: [("a", Self.twentyPerMinute)])
         let inputs = ["a.example", "not an ioc", "b.example", "a.example"]
