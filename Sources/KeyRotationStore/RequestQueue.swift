@@ -36,27 +36,27 @@ public struct RequestQueue: Sendable {
         }
     }
 
-    /// Items whose ETA has come at `now`, earliest first; they stay queued until completed.
-    public func due(at now: Timestamp, limit: Int = 100) throws -> [QueuedRequest] {
+    /// Items whose ETA has come at `now`, earliest first, optionally of one kind; they stay queued until completed.
+    public func due(at now: Timestamp, kind: String? = nil, limit: Int = 100) throws -> [QueuedRequest] {
         precondition(limit >= 0, "a limit is at least 0")
         return try self.database.read { connection in
-            try connection.query(
-                "SELECT \(Self.columns) FROM request_queue WHERE eta <= ? ORDER BY eta, id LIMIT ?",
-                [.timestamp(now), .int(limit)]
-            ).map(Self.decode)
+            try Self.due(at: now, kind: kind, limit: limit, in: connection)
         }
     }
 
-    /// Takes due items for this drainer: moves their ETA to `now + lease` so that other drainers skip them.
+    /// Takes due items (of one kind, when given) for this drainer: moves their ETA to `now + lease` so that other
+    /// drainers skip them. Items of other kinds are left for their own drainers.
     ///
     /// If this process dies before completing them, they become due again when the lease ends.
-    public func claimDue(at now: Timestamp, limit: Int = 100, lease: Duration) throws -> [QueuedRequest] {
+    public func claimDue(
+        at now: Timestamp,
+        kind: String? = nil,
+        limit: Int = 100,
+        lease: Duration
+    ) throws -> [QueuedRequest] {
         precondition(limit >= 0 && lease >= .zero, "a limit and a lease are at least 0")
         return try self.database.transaction { connection in
-            let items = try connection.query(
-                "SELECT \(Self.columns) FROM request_queue WHERE eta <= ? ORDER BY eta, id LIMIT ?",
-                [.timestamp(now), .int(limit)]
-            ).map(Self.decode)
+            let items = try Self.due(at: now, kind: kind, limit: limit, in: connection)
             for item in items {
                 try Self.reschedule(id: item.id, eta: now.advanced(by: lease), in: connection)
             }
@@ -118,6 +118,18 @@ public struct RequestQueue: Sendable {
     }
 
     static let columns = "id, kind, payload, eta, enqueued_at, attempts"
+
+    static func due(at now: Timestamp, kind: String?, limit: Int, in connection: SQLiteConnection) throws
+        -> [QueuedRequest]
+    {
+        try connection.query(
+            """
+            SELECT \(Self.columns) FROM request_queue WHERE eta <= ?1 AND (?2 IS NULL OR kind = ?2)
+            ORDER BY eta, id LIMIT ?3
+            """,
+            [.timestamp(now), .optionalText(kind), .int(limit)]
+        ).map(Self.decode)
+    }
 
     static func decode(_ row: SQLiteRow) -> QueuedRequest {
         QueuedRequest(

@@ -16,11 +16,15 @@ extension VirusTotalClient {
     public func runQueue(limit: Int = 100, options: LookupOptions = .default) async -> [LookupResult] {
         guard let storage = self.configuration.storage else { return [] }
         let now = self.rotator.now()
-        guard let items = try? storage.requests.claimDue(at: now, limit: max(0, limit), lease: .seconds(600)) else {
-            return []
-        }
+        let claimed = try? storage.requests.claimDue(
+            at: now,
+            kind: Self.queueKind,
+            limit: max(0, limit),
+            lease: .seconds(600)
+        )
+        guard let items = claimed else { return [] }
         var results: [LookupResult] = []
-        for item in items where item.kind == Self.queueKind {
+        for item in items {
             guard let ioc = try? IOC.parse(cacheKey: item.payload) else {
                 _ = try? storage.requests.complete(id: item.id)
                 continue

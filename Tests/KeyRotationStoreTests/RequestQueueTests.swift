@@ -93,4 +93,14 @@ import Testing
         #expect(try queue.claimDue(at: self.at(2), lease: .seconds(30)).isEmpty, "another drainer skips it")
         #expect(try queue.due(at: self.at(31)).map(\.payload) == ["p"])
     }
+
+    @Test func aDrainerOfOneKindLeavesTheOtherKindsQueued() throws {
+        let queue = try KeyRotationStorage(path: self.directory.path()).requests
+        try queue.enqueue(kind: "virustotal.lookup", payload: "8.8.8.8", eta: self.at(0), at: self.at(0))
+        try queue.enqueue(kind: "other.provider", payload: "job", eta: self.at(0), at: self.at(0))
+        let claimed = try queue.claimDue(at: self.at(1), kind: "virustotal.lookup", lease: .seconds(600))
+        #expect(claimed.map(\.payload) == ["8.8.8.8"])
+        #expect(try queue.due(at: self.at(1), kind: "other.provider").map(\.payload) == ["job"])
+        #expect(try queue.claimDue(at: self.at(1), kind: "other.provider", lease: .seconds(600)).count == 1)
+    }
 }
