@@ -20,7 +20,8 @@ extension CommandGroup {
             Aptos Labs when Nodit's keys are limited or it fails. APTOS_BASE_URL and NODIT_BASE_URL override the \
             base URLs (https; plain http only for loopback hosts). Keys have no limits by default (the pools pace \
             themselves after a 429); --key-rate gives each key's limits, in both pools, e.g. \
-            keyrotation aptos ledger --key-rate 5/s or --key-rate 50000/300s.
+            keyrotation aptos ledger --key-rate 5/s or --key-rate 50000/300s. With limits in compute units, \
+            APTOS_REQUEST_COST and NODIT_REQUEST_COST say what one request costs (default 1).
             """
     )
 }
@@ -96,6 +97,7 @@ struct AptosCommandContext {
         let aptosURL = try AptosArguments.baseURL(invocation, variable: CLIProvider.aptos.baseURLVariable)
         let noditURL = try AptosArguments.baseURL(invocation, variable: CLIProvider.nodit.baseURLVariable)
         let store = try invocation.stateStore()
+        let noditCost = try invocation.requestCost(for: .nodit)
         let noditKeys =
             KeySource.variables(invocation.environment.variables, prefix: CLIProvider.nodit.keyPrefix)
                 .secrets().isEmpty ? nil : try invocation.keys(for: .nodit)
@@ -113,19 +115,21 @@ struct AptosCommandContext {
                 return nil
             }
             let rotator = invocation.makeRotator(keys: keys, provider: .nodit, store: store)
-            guard let endpoint = AptosEndpoint.nodit(network: network, baseURL: noditURL, rotator: rotator) else {
+            guard var endpoint = AptosEndpoint.nodit(network: network, baseURL: noditURL, rotator: rotator) else {
                 if required {
                     throw UsageError("Nodit does not serve \(network): use --via aptos, or set NODIT_BASE_URL")
                 }
                 return nil
             }
+            endpoint.profile = endpoint.profile.costing(noditCost)
             return endpoint
         }
-        let aptos = AptosEndpoint<ContinuousClock>.aptosLabs(
+        var aptos = AptosEndpoint<ContinuousClock>.aptosLabs(
             network: network,
             baseURL: aptosURL,
             rotator: aptosKeys.map { invocation.makeRotator(keys: $0, provider: .aptos, store: store) }
         )
+        aptos.profile = aptos.profile.costing(try invocation.requestCost(for: .aptos))
         let endpoints: [AptosEndpoint<ContinuousClock>]
         switch via {
         case "nodit": endpoints = [try nodit(required: true)!]

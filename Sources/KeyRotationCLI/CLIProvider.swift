@@ -16,6 +16,9 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
     /// The variable that overrides the base URL.
     let baseURLVariable: String
 
+    /// The variable that sets how many limit units each request spends (`NODIT_REQUEST_COST`): 1 when unset.
+    var requestCostVariable: String { "\(self.keyPrefix)_REQUEST_COST" }
+
     /// VirusTotal (public API: 4 lookups per minute, 500 per day per key).
     static let virusTotal = CLIProvider(
         name: "vt",

@@ -116,6 +116,19 @@ struct Invocation: Sendable {
         try self.environment.keys(for: provider, limits: self.limits(for: provider))
     }
 
+    /// The limit units each request to `provider` spends: `<PREFIX>_REQUEST_COST` (Nodit's compute units per
+    /// call, say), else 1.
+    ///
+    /// - Throws: ``UsageError`` (exit 2) when the variable is not a whole number from 1 to 1,000,000.
+    func requestCost(for provider: CLIProvider) throws(UsageError) -> Int {
+        let variable = provider.requestCostVariable
+        guard let text = self.environment[variable] else { return 1 }
+        guard let units = Int(text), (1...1_000_000).contains(units) else {
+            throw UsageError("\(variable) must be a whole number of units from 1 to 1000000, got '\(text)'")
+        }
+        return units
+    }
+
     /// A pool of the provider's keys with the chosen strategy, sharing state through ``stateStore()``.
     ///
     /// - Throws: ``CLIError``: exit 3 without keys, exit 1 when the store can't be opened.

@@ -14,8 +14,9 @@ extension CommandGroup {
             Keys come from NODIT_API_KEYS (or NODIT_API_KEY, NODIT_API_KEY_1…N). NODIT_WEB3_BASE_URL overrides \
             the Data API's base (https://web3.nodit.io/v1/aptos/<network>; plain http only for loopback hosts). \
             Lists page by cursor: pass the printed cursor back with --cursor, or use --all. Keys have no limits by \
-            default; give your plan's with --key-rate (each request counts as one unit), e.g. \
-            keyrotation nodit tokens 0x1 --key-rate 10/s,100000/day.
+            default; give your plan's with --key-rate, in compute units, and what one request costs with \
+            NODIT_REQUEST_COST (default 1), e.g. NODIT_REQUEST_COST=10 keyrotation nodit tokens 0x1 \
+            --key-rate 300/s,1000000/day.
             """
     )
 }
@@ -44,11 +45,14 @@ struct NoditCommandContext {
             throw UsageError("Nodit's Web3 Data API does not serve \(network): use mainnet or testnet")
         }
         let baseURL = try AptosArguments.baseURL(invocation, variable: "NODIT_WEB3_BASE_URL")
+        let cost = try invocation.requestCost(for: .nodit)
         let rotator = try invocation.makeRotator(for: .nodit)
-        guard let client = NoditWeb3Client(network: network, baseURL: baseURL, rotator: rotator) else {
+        guard let url = baseURL ?? network.noditWeb3BaseURL else {
             throw UsageError("Nodit's Web3 Data API does not serve \(network): use mainnet or testnet")
         }
-        self.client = client
+        self.client = NoditWeb3Client(
+            client: RotatingClient(profile: AptosEndpoint<ContinuousClock>.noditProfile(baseURL: url).costing(cost), rotator: rotator)
+        )
     }
 
     /// Parses ADDR, builds the client, reads one page (or all with `--all`) and prints it.

@@ -60,6 +60,9 @@ public struct ProviderProfile: Sendable {
     public var defaultHeaders: HTTPHeaders
     /// What a response means; `now` lets a classifier turn Retry-After into a reset instant.
     public var classify: @Sendable (HTTPResponse, Timestamp) -> Classification
+    /// The quota units a request spends from its key's limits (at least 1): 1 by default; a provider that meters
+    /// compute units (Nodit) can charge per operation, so `--key-rate 300/s` means 300 units a second.
+    public var requestCost: @Sendable (HTTPRequest) -> Int
 
     /// Creates a profile.
     public init(
@@ -70,7 +73,8 @@ public struct ProviderProfile: Sendable {
         defaultHeaders: HTTPHeaders = ["Accept": "application/json"],
         classify: @escaping @Sendable (HTTPResponse, Timestamp) -> Classification = { response, _ in
             ProviderProfile.classifyByStatus(response)
-        }
+        },
+        requestCost: @escaping @Sendable (HTTPRequest) -> Int = { _ in 1 }
     ) {
         self.name = name
         self.baseURL = baseURL
@@ -78,6 +82,15 @@ public struct ProviderProfile: Sendable {
         self.allowedHosts = allowedHosts ?? Set([baseURL.host?.lowercased()].compactMap { $0 })
         self.defaultHeaders = defaultHeaders
         self.classify = classify
+        self.requestCost = requestCost
+    }
+
+    /// This profile with every request costing `units` quota units (at least 1).
+    public func costing(_ units: Int) -> Self {
+        var profile = self
+        let units = max(1, units)
+        profile.requestCost = { _ in units }
+        return profile
     }
 
     /// The URL for `path` (`/files/abc`) under the base URL, with `query` items in order.

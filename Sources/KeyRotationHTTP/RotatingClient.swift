@@ -79,12 +79,14 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     ///
     /// - Parameters:
     ///   - request: The request, without credentials.
-    ///   - cost: Quota units it spends. Default 1.
+    ///   - cost: Quota units it spends; default the profile's ``ProviderProfile/requestCost`` (1 unless the
+    ///     provider meters requests in compute units).
     ///   - deadline: The latest instant to wait and retry until; default now + ``Configuration/defaultTimeout``.
     /// - Returns: The response for success, not found, pruned and bad request, or forbidden once every key was
     ///   refused; the caller decides what those mean for it.
     /// - Throws: ``RotatingClientError``.
-    public func send(_ request: HTTPRequest, cost: Int = 1, deadline: C.Instant? = nil) async throws -> Result {
+    public func send(_ request: HTTPRequest, cost: Int? = nil, deadline: C.Instant? = nil) async throws -> Result {
+        let cost = max(1, cost ?? self.profile.requestCost(request))
         let deadline = deadline ?? self.configuration.defaultTimeout.map { self.clock.now.advanced(by: $0) }
         var attempts = 0
         var failures = 0

@@ -295,6 +295,33 @@ struct AptosCommandTests {
         #expect(run.stdout.split(separator: "\n").count == 100)
     }
 
+    @Test func noditRequestCostSpendsThatManyUnitsOfEachKeysLimits() async throws {
+        let aptos = try self.aptos()
+        let nodit = try SimulatedServer(flavour: .nodit, keys: [Self.noditSecret: .healthy(label: "nodit-1")])
+        var environment = self.environment(aptos)
+        environment["NODIT_API_KEYS"] = Self.noditSecret
+        environment["NODIT_BASE_URL"] = nodit.url("/v1")
+        environment["NODIT_REQUEST_COST"] = "10"
+        // 25 compute units in any hour at 10 a request: two pages go out, the third can't.
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "299", "--via", "nodit", "--key-rate", "25/3600s"],
+            environment: environment
+        )
+        #expect(run.code == .someFailed, "\(run.stderr)")
+        #expect(nodit.provider.totalRequests == 2)
+        #expect(run.stdout.split(separator: "\n").count == 200)
+    }
+
+    @Test(arguments: ["0", "ten", "-3", "2000000"])
+    func aBadRequestCostIsAUsageError(value: String) async throws {
+        let run = await runCLI(
+            ["nodit", "tokens", "0x1"],
+            environment: ["NODIT_API_KEYS": Self.noditSecret, "NODIT_REQUEST_COST": value]
+        )
+        #expect(run.code == .usage)
+        #expect(run.stderr.contains("NODIT_REQUEST_COST must be a whole number"))
+    }
+
     @Test func keysEchoedByTheUpstreamAreRedacted() async throws {
         let server = LoopbackServer { _ in
             .text("API key \(Self.aptosSecret) is not allowed here", status: 403)
