@@ -90,6 +90,8 @@ for target in package.targets where target.type != .system {
         .enableUpcomingFeature("ExistentialAny"),  // SE-0335: spell out `any HTTPTransport`
         .enableUpcomingFeature("MemberImportVisibility"),  // SE-0444
         .enableUpcomingFeature("InternalImportsByDefault"),  // SE-0409
+        .enableUpcomingFeature("NonisolatedNonsendingByDefault"),  // SE-0461
+        .treatWarning("ExplicitSendable", as: .error),  // public types must state Sendable
     ]
     target.swiftSettings = settings
 }

@@ -2,7 +2,7 @@ public import KeyRotation
 public import KeyRotationHTTP
 
 /// Sorts an Aptos node API response into an outcome class (PROVIDERS.md §2).
-public enum AptosClassifier {
+public enum AptosClassifier: Sendable {
     /// Classifies a response from an Aptos node (Aptos Labs' gateway, or any node).
     ///
     /// 2xx is success; an AptosError body is judged by its `error_code` (`*_not_found` → not found, `*_pruned` or

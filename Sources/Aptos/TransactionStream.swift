@@ -126,3 +126,7 @@ extension AptosClient {
         )
     }
 }
+
+/// Not `Sendable`: an iterator belongs to the task that iterates (its engine keeps the page being delivered).
+@available(*, unavailable)
+extension TransactionStream.Iterator: Sendable {}

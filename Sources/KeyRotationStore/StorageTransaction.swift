@@ -43,3 +43,7 @@ public struct StorageTransaction {
         try CheckpointStore.advance(name, to: value, in: self.connection)
     }
 }
+
+/// Not `Sendable`: a transaction belongs to the closure it was passed to, on the thread that holds the connection.
+@available(*, unavailable)
+extension StorageTransaction: Sendable {}

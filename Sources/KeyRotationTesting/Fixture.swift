@@ -1,7 +1,7 @@
 public import Foundation
 
 /// The provider response bodies in `Tests/Fixtures` (copied from the shared fixtures), for tests and simulations.
-public enum Fixture {
+public enum Fixture: Sendable {
     /// The folder that holds the fixtures.
     public static var directory: URL {
         URL(fileURLWithPath: #filePath)

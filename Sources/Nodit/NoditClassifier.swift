@@ -7,7 +7,7 @@ public import KeyRotationHTTP
 ///
 /// Nodit answers in two dialects on one host: its own `{"code", "message"}` (gateway, Web3 Data API) and the
 /// node's AptosError (`error_code`), which goes to `AptosClassifier`. Codes decide, not texts.
-public enum NoditClassifier {
+public enum NoditClassifier: Sendable {
     /// Classifies a response from any Nodit surface: node API, Web3 Data API or Indexer GraphQL.
     ///
     /// A 200 carrying GraphQL `errors` is a bad request (the query is wrong, not the key). `EXCEEDED_QUOTA_LIMIT`

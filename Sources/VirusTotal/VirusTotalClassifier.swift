@@ -9,7 +9,7 @@ public import KeyRotationHTTP
 /// 404 `notFound`, 401 `invalidKey`, 403 `forbidden`, 429 `rateLimited`, 408 and 5xx `transient`, other 4xx
 /// `badRequest`. Any other status (1xx, 2xx other than 200, 3xx) is `badRequest`: it means a wrong base URL or a
 /// proxy in the way, not a key fault. Bodies over ``maximumParsedBodySize`` bytes are not parsed.
-public enum VirusTotalClassifier {
+public enum VirusTotalClassifier: Sendable {
     /// The largest body parsed for an error code, in bytes (64 KiB); VirusTotal's error bodies are tiny.
     public static let maximumParsedBodySize = 64 * 1024
     /// The longest provider message kept in a ``Classification``, in characters.
