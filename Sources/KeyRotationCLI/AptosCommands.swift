@@ -262,17 +262,14 @@ struct AptosLedgerCommand: CLICommand {
                     oldestBlockHeight: info.oldestBlockHeight,
                     ledgerTimestamp: info.ledgerTimestampMicroseconds
                 )
-                if invocation.global.json {
-                    try JSONOutput.write(summary, to: invocation.stdout)
-                } else {
-                    let stdout = invocation.stdout
-                    stdout.line(
-                        "network         \(summary.network) (chain \(summary.chainID), via \(summary.endpoint))"
-                    )
-                    stdout.line("ledger version  \(summary.ledgerVersion) (oldest \(summary.oldestLedgerVersion))")
-                    stdout.line("block height    \(summary.blockHeight) (oldest \(summary.oldestBlockHeight))")
-                    stdout.line("epoch           \(summary.epoch)")
-                    stdout.line("ledger time     \(summary.ledgerTimestamp) µs")
+                try invocation.print(summary) {
+                    [
+                        "network         \(summary.network) (chain \(summary.chainID), via \(summary.endpoint))",
+                        "ledger version  \(summary.ledgerVersion) (oldest \(summary.oldestLedgerVersion))",
+                        "block height    \(summary.blockHeight) (oldest \(summary.oldestBlockHeight))",
+                        "epoch           \(summary.epoch)",
+                        "ledger time     \(summary.ledgerTimestamp) µs",
+                    ]
                 }
                 return .success
             }
@@ -308,12 +305,12 @@ struct AptosAccountCommand: CLICommand {
                     sequenceNumber: account.sequenceNumber,
                     authenticationKey: account.authenticationKey
                 )
-                if invocation.global.json {
-                    try JSONOutput.write(output, to: invocation.stdout)
-                } else {
-                    invocation.stdout.line("address             \(output.address)")
-                    invocation.stdout.line("sequence number     \(output.sequenceNumber)")
-                    invocation.stdout.line("authentication key  \(output.authenticationKey)")
+                try invocation.print(output) {
+                    [
+                        "address             \(output.address)",
+                        "sequence number     \(output.sequenceNumber)",
+                        "authentication key  \(output.authenticationKey)",
+                    ]
                 }
                 return .success
             }
@@ -335,11 +332,7 @@ struct AptosResourcesCommand: CLICommand {
             let context = try AptosCommandContext(invocation)
             return try await AptosCommandContext.run(invocation) {
                 let resources = try await context.client.accountResources(address).value
-                if invocation.global.json {
-                    try JSONOutput.write(resources, to: invocation.stdout)
-                } else {
-                    for resource in resources { invocation.stdout.line(resource.type) }
-                }
+                try invocation.print(resources) { resources.map(\.type) }
                 return .success
             }
         }
@@ -374,11 +367,7 @@ struct AptosTransactionsCommand: CLICommand {
             return try await AptosCommandContext.run(invocation) {
                 let page = try await context.client.transactions(start: start, limit: limit).value
                 let summaries = page.map(TransactionSummary.init)
-                if invocation.global.json {
-                    try JSONOutput.write(summaries, to: invocation.stdout)
-                } else {
-                    for summary in summaries { invocation.stdout.line(summary.line) }
-                }
+                try invocation.print(summaries) { summaries.map(\.line) }
                 return .success
             }
         }

@@ -116,6 +116,15 @@ struct Invocation: Sendable {
         try self.environment.keys(for: provider, limits: self.limits(for: provider))
     }
 
+    /// Prints a command's result on stdout: `value` as JSON with `--json`, else the lines `text` gives.
+    func print(_ value: some Encodable, lines text: () -> [String]) throws {
+        if self.global.json {
+            try JSONOutput.write(value, to: self.stdout)
+        } else {
+            for line in text() { self.stdout.line(line) }
+        }
+    }
+
     /// The limit units each request to `provider` spends: `<PREFIX>_REQUEST_COST` (Nodit's compute units per
     /// call, say), else 1.
     ///
