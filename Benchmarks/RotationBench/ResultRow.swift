@@ -32,6 +32,7 @@ extension ResultRow {
         var figures: [(String, Double)] = [
             ("served", Double(successes)),
             ("served_per_s", Double(successes) / seconds),
+            ("served_per_min", Double(successes) / seconds * 60),
             ("quota_use_pct", workload.totalEntitlement > 0 ? Double(successes) / workload.totalEntitlement * 100 : 0),
             ("http_429", Double(record.status429)),
             ("rate_429_pct", record.attempts > 0 ? Double(record.status429) / Double(record.attempts) * 100 : 0),

@@ -8,7 +8,7 @@ struct UnevenKeysScenario: WorkloadScenario {
     let name = "uneven"
     let title = "2. Uneven keys: 3 × 4/min + 1 × 30/min, limits known"
     let columns = [
-        Column("req/min", "served_per_s", decimals: 2),
+        Column("req/min", "served_per_min", decimals: 2),
         Column("quota use %", "quota_use_pct", decimals: 2),
         Column("429", "http_429"),
         Column("share err %", "share_error_pct", decimals: 2),
