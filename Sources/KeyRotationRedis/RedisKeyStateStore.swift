@@ -60,6 +60,8 @@ public final class RedisKeyStateStore: KeyStateStore {
         var fallbackUses: [FallbackUse] = []
         /// Uses admitted in fallback so far (``FallbackUse/serial``).
         var fallbackSerial = 0
+        /// Admissions sent so far: with ``RedisKeyStateStore/instance``, each one's token.
+        var admissions = 0
         /// The caller's now and the server's now (µs) at the last call, and when that was: places times that
         /// come without a caller's now (``setBlock(_:fingerprint:)``) on the server's timeline.
         var lastCall: (caller: Timestamp, server: Int64, at: ContinuousClock.Instant)?
@@ -118,20 +120,26 @@ public final class RedisKeyStateStore: KeyStateStore {
     }
 
     /// Admits several requests in one pipelined round trip (each still its own atomic script), in order.
+    ///
+    /// Each request carries a token of its own, the same on the retry after a closed connection, so a script
+    /// that ran but whose reply was lost is answered from its first run instead of counting the use twice (see
+    /// ``RedisScripts/admit``).
     package func admit(_ requests: [AdmissionRequest], at now: Timestamp) throws -> [StoreAdmission] {
         let result = self.state.withLock { state -> Result<[StoreAdmission], RedisError> in
+            let calls = requests.map { request in
+                var keys = [self.baseKey(request.fingerprint)]
+                if let log = self.configuration.admissionLogKey { keys.append(log) }
+                state.admissions += 1
+                let arguments =
+                    [
+                        String(request.cost), self.marginMilliseconds, request.fingerprint,
+                        String(request.limits.count),
+                    ]
+                    + request.limits.flatMap(\.redisArguments)
+                    + ["\(self.instance)-\(state.admissions)", self.tokenMilliseconds]
+                return (script: RedisScripts.admit, keys: keys, arguments: arguments)
+            }
             let outcome = self.run(&state) { connection, state throws(RedisError) -> [StoreAdmission] in
-                let calls = requests.map { request in
-                    var keys = [self.baseKey(request.fingerprint)]
-                    if let log = self.configuration.admissionLogKey { keys.append(log) }
-                    let arguments =
-                        [
-                            String(request.cost), self.marginMilliseconds, request.fingerprint,
-                            String(request.limits.count),
-                        ]
-                        + request.limits.flatMap(\.redisArguments)
-                    return (RedisScripts.admit, keys, arguments)
-                }
                 let replies = try self.evaluate(calls, on: connection, state: &state)
                 return try zip(requests, replies).map { request, reply throws(RedisError) in
                     let (admission, server) = try Self.admission(reply, at: now, state: &state)
@@ -227,14 +235,18 @@ public final class RedisKeyStateStore: KeyStateStore {
     }
 
     /// Gives back `cost` units in the current window of each limit (a use that did not count).
+    ///
+    /// Like an admission, a refund carries a token, so the retry after a closed connection gives back once.
     public func refund(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws {
         guard cost > 0 else { return }
+        let token = "\(self.instance)-r-\(UUID().uuidString.prefix(13))"
         try self.runScript(
             RedisScripts.refund,
             fingerprint: fingerprint,
             at: now
         ) { _ in
             [String(cost), self.marginMilliseconds, String(limits.count)] + limits.flatMap(\.redisArguments)
+                + [token, self.tokenMilliseconds]
         } onUnavailable: { state in
             // Redis is away: give it back to the local fallback, if that admitted it.
             if var limiter = state.fallback[fingerprint] {
@@ -344,8 +356,9 @@ public final class RedisKeyStateStore: KeyStateStore {
                 state.hashes = [:]
                 state.hadOutage = true
                 state.lastError = error
-                // A connection closed while idle (a restarted server) gets one retry on a new connection; a
-                // timeout does not, since the script may have run.
+                // A closed connection (a restarted server, or one lost before the reply) gets one retry on a new
+                // connection: admissions and refunds carry tokens, so a script that had run counts once; the other
+                // scripts are idempotent or only ever count more. A timeout gets none: the script may still run.
                 if attempt == 0 && error.code == .connectionClosed { continue }
                 self.scheduleRetry(&state, after: error)
                 return .failure(error)
@@ -569,6 +582,13 @@ public final class RedisKeyStateStore: KeyStateStore {
     private func baseKey(_ fingerprint: String) -> String { "\(self.configuration.keyPrefix){\(fingerprint)}" }
 
     private var marginMilliseconds: String { String(max(1, self.configuration.expiryMargin.nanoseconds / 1_000_000)) }
+
+    /// How long an admission's token is kept: longer than a retry can follow the first run (the first read's
+    /// timeout, then a reconnect and a script load), and at least 1 s.
+    private var tokenMilliseconds: String {
+        let retry = self.configuration.connectTimeout + self.configuration.ioTimeout * 2
+        return String(max(1000, (retry * 2).nanoseconds / 1_000_000))
+    }
 
     /// A server instant (µs) on the caller's timeline, by the offset measured at this call.
     private static func callerTime(_ server: Int64, server now: Int64, caller: Timestamp) -> Timestamp {

@@ -52,8 +52,24 @@ enum RedisScripts {
         """
 
     /// `KEYS[1]` base key, `KEYS[2]` optional audit list; `ARGV`: cost, margin ms, fingerprint, limit count,
-    /// limits. Returns `{admitted 1|0, remaining or ETA µs (-1: none / never), server now µs}`.
-    static let admit = preamble + decision + record
+    /// limits, then optionally an admission token and how long to keep it (ms). Returns `{admitted 1|0, remaining
+    /// or ETA µs (-1: none / never), server now µs}`.
+    ///
+    /// The token makes a retried admission idempotent: an admitted use keeps its answer under
+    /// `<base>:n:<token>` for that long, and the same token again (a retry whose first reply was lost with the
+    /// connection) returns that answer without deciding or recording anything. Refusals record nothing, so a
+    /// retried refusal simply decides again.
+    static let admit = preamble + replay + decision + record
+
+    /// The first answer to an admission whose token was already admitted, if any (see ``admit``).
+    private static let replay = """
+        local token = ARGV[5 + 3 * tonumber(ARGV[4])]
+        if token then
+          local first = redis.call('GET', base .. ':n:' .. token)
+          if first then return {1, tonumber(first), now} end
+        end
+
+        """
 
     /// The admission decision alone, writing nothing (``RedisKeyStateStore/peek(fingerprint:cost:limits:at:)``):
     /// the same `KEYS[1]` and `ARGV` as ``admit`` and the same reply, as if the use had been admitted.
@@ -161,15 +177,24 @@ enum RedisScripts {
           redis.call('RPUSH', KEYS[2], ARGV[3] .. ' ' .. fmt(now))
           redis.call('PEXPIRE', KEYS[2], 3600000)
         end
+        if token then
+          redis.call('SET', base .. ':n:' .. token, fmt(remaining or -1), 'PX', tonumber(ARGV[6 + 3 * n]))
+        end
         return {1, remaining or -1, now}
         """
 
-    /// Gives back `cost` units in the current windows. `ARGV`: cost, margin ms, limit count, limits.
+    /// Gives back `cost` units in the current windows. `ARGV`: cost, margin ms, limit count, limits, then
+    /// optionally a token and how long to keep it (ms): a refund whose token was seen already gives nothing back
+    /// (a retry after its reply was lost), as for ``admit``.
     static let refund =
         preamble + """
             local cost = tonumber(ARGV[1])
             local margin = tonumber(ARGV[2])
             local n = tonumber(ARGV[3])
+            local token = ARGV[4 + 3 * n]
+            if token and not redis.call('SET', base .. ':n:' .. token, '1', 'NX', 'PX', tonumber(ARGV[5 + 3 * n])) then
+              return now
+            end
             local done = {}
             for i = 0, n - 1 do
               local kind, a, b = ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i]
