@@ -22,8 +22,9 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// The configuration the store was created with.
     public let configuration: Configuration
     private let state: Mutex<State>
-    /// Tells the sorted-set members this store writes back after an outage apart from every other store's.
-    private let instance = String(UUID().uuidString.prefix(8))
+    /// Tells this store's admission tokens and the sorted-set members it writes back after an outage apart from
+    /// every other store's (64 random bits).
+    private let instance = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16))
 
     private struct WindowID: Hashable {
         var fingerprint: String
