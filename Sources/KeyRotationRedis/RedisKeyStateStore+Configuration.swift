@@ -66,7 +66,8 @@ extension RedisKeyStateStore {
     ///   already counted in the current window): choose `fraction` ≤ 1 / N to stay within the limit.
     ///
     /// Either way the store reconnects with backoff on later calls, and usage recorded in Redis is kept; what a
-    /// replica admitted in fallback is added to the calendar windows (daily quotas) in Redis once it is back.
+    /// replica admitted in fallback is added to the calendar windows (daily quotas) and to the strict rolling
+    /// windows (at the instants it was used, if still inside them) in Redis once it is back.
     public struct UnavailablePolicy: Hashable, Sendable, CustomStringConvertible {
         enum Wrapped: Hashable, Sendable {
             case failClosed

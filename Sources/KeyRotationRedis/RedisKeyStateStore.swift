@@ -9,6 +9,8 @@ import Synchronization
 /// minimum spacing, GCRA and token buckets (a theoretical arrival time), and health blocks (cooldowns, invalid
 /// marks, Retry-After) are all shared. Every decision uses the server's `TIME`, so clock skew between machines
 /// cannot over-admit; ETAs come back relative to the server's now and are placed on the caller's timeline.
+/// ``peek(fingerprint:cost:limits:at:)`` runs the same decision without writes, and
+/// ``settle(fingerprint:cost:acquiredAt:completedAt:limits:)`` moves a use to its request's completion.
 ///
 /// Keys look like `<prefix>{<fingerprint>}:<kind>…`: fingerprints only, never key material, and every key
 /// expires after the window or block it holds plus ``Configuration/expiryMargin``.
@@ -20,6 +22,9 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// The configuration the store was created with.
     public let configuration: Configuration
     private let state: Mutex<State>
+    /// Tells this store's admission tokens and the sorted-set members it writes back after an outage apart from
+    /// every other store's (64 random bits).
+    private let instance = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16))
 
     private struct WindowID: Hashable {
         var fingerprint: String
@@ -33,6 +38,17 @@ public final class RedisKeyStateStore: KeyStateStore {
         var end: Int64  // µs, server time
     }
 
+    /// A use the local fallback admitted in a strict window, to add to the window's sorted set once Redis is back.
+    private struct FallbackUse {
+        var fingerprint: String
+        var window: String  // µs, as in the scripts' limit triples
+        var acquiredAt: Timestamp  // the caller's instant, to settle and refund it
+        var at: Int64  // µs, on the server's clock as estimated from the last call
+        var cost: Int
+        /// Names its members in the sorted set (with the store's instance), so a write-back sent twice adds it once.
+        var serial: Int
+    }
+
     private struct State {
         var connection: RedisConnection?
         var hashes: [String: String] = [:]  // script → SHA1 on the current connection
@@ -42,6 +58,11 @@ public final class RedisKeyStateStore: KeyStateStore {
         var hadOutage = false
         var fallback: [String: CompositeLimiter] = [:]
         var tallies: [WindowID: Tally] = [:]
+        var fallbackUses: [FallbackUse] = []
+        /// Uses admitted in fallback so far (``FallbackUse/serial``).
+        var fallbackSerial = 0
+        /// Admissions sent so far: with ``RedisKeyStateStore/instance``, each one's token.
+        var admissions = 0
         /// The caller's now and the server's now (µs) at the last call, and when that was: places times that
         /// come without a caller's now (``setBlock(_:fingerprint:)``) on the server's timeline.
         var lastCall: (caller: Timestamp, server: Int64, at: ContinuousClock.Instant)?
@@ -100,30 +121,33 @@ public final class RedisKeyStateStore: KeyStateStore {
     }
 
     /// Admits several requests in one pipelined round trip (each still its own atomic script), in order.
+    ///
+    /// Each request carries a token of its own, the same on the retry after a closed connection, so a script
+    /// that ran but whose reply was lost is answered from its first run instead of counting the use twice (see
+    /// ``RedisScripts/admit``).
     package func admit(_ requests: [AdmissionRequest], at now: Timestamp) throws -> [StoreAdmission] {
         let result = self.state.withLock { state -> Result<[StoreAdmission], RedisError> in
+            let calls = requests.map { request in
+                var keys = [self.baseKey(request.fingerprint)]
+                if let log = self.configuration.admissionLogKey { keys.append(log) }
+                state.admissions += 1
+                let arguments =
+                    [
+                        String(request.cost), self.marginMilliseconds, request.fingerprint,
+                        String(request.limits.count),
+                    ]
+                    + request.limits.flatMap(\.redisArguments)
+                    + ["\(self.instance)-\(state.admissions)", self.tokenMilliseconds]
+                return (script: RedisScripts.admit, keys: keys, arguments: arguments)
+            }
             let outcome = self.run(&state) { connection, state throws(RedisError) -> [StoreAdmission] in
-                let calls = requests.map { request in
-                    var keys = [self.baseKey(request.fingerprint)]
-                    if let log = self.configuration.admissionLogKey { keys.append(log) }
-                    let arguments =
-                        [
-                            String(request.cost), self.marginMilliseconds, request.fingerprint,
-                            String(request.limits.count),
-                        ]
-                        + request.limits.flatMap(\.redisArguments)
-                    return (RedisScripts.admit, keys, arguments)
-                }
                 let replies = try self.evaluate(calls, on: connection, state: &state)
                 return try zip(requests, replies).map { request, reply throws(RedisError) in
-                    let (admitted, value, server) = try Self.triple(reply)
-                    state.lastCall = (now, server, .now)
-                    guard admitted else {
-                        if value < 0 { return .notBefore(.distantFuture) }
-                        return .notBefore(Self.callerTime(value, server: server, caller: now))
+                    let (admission, server) = try Self.admission(reply, at: now, state: &state)
+                    if case .admitted = admission {
+                        self.tally(request, serverNow: server, inFallback: false, state: &state)
                     }
-                    self.tally(request, serverNow: server, inFallback: false, state: &state)
-                    return .admitted(remaining: value < 0 ? nil : Int(value))
+                    return admission
                 }
             }
             if case .failure = outcome, case .localFallback(let fraction) = self.configuration.whenUnavailable.wrapped {
@@ -137,21 +161,106 @@ public final class RedisKeyStateStore: KeyStateStore {
         }
     }
 
+    /// What ``admit(fingerprint:cost:limits:at:)`` would answer now, recording nothing: the same script's
+    /// decision on the server's clock, without its writes. While Redis is unreachable and the store falls back
+    /// locally, it knows nothing (admitted, `remaining` unknown); failing closed, it throws.
+    /// - Throws: ``KeyStateStoreError`` with ``KeyStateStoreError/Code/unavailable`` when Redis is unreachable
+    ///   and the store fails closed.
+    public func peek(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws -> StoreAdmission {
+        precondition(cost >= 0, "a use costs at least 0 units")
+        let arguments =
+            [String(cost), self.marginMilliseconds, fingerprint, String(limits.count)]
+            + limits.flatMap(\.redisArguments)
+        let result = self.state.withLock { state -> Result<StoreAdmission, RedisError> in
+            let outcome = self.run(&state) { connection, state throws(RedisError) -> StoreAdmission in
+                let reply = try self.evaluate(
+                    [(RedisScripts.peek, [self.baseKey(fingerprint)], arguments)],
+                    on: connection,
+                    state: &state
+                )[0]
+                return try Self.admission(reply, at: now, state: &state).admission
+            }
+            if case .failure = outcome, case .localFallback = self.configuration.whenUnavailable.wrapped {
+                return .success(.admitted(remaining: nil))
+            }
+            return outcome
+        }
+        switch result {
+        case .success(let admission): return admission
+        case .failure(let error): throw self.unavailable(error)
+        }
+    }
+
+    /// The request of a use admitted at `acquiredAt` completed at `completedAt`: strict windows and spacing count
+    /// the use from the completion, on the server's clock.
+    ///
+    /// The server recorded the use at its own instant, which the caller does not know; the script takes the
+    /// request's duration (`completedAt − acquiredAt`, on the caller's clock) and moves, in each strict window,
+    /// `cost` uses from the score nearest to its now minus that duration to its now (see
+    /// ``RedisScripts/settle``); the spacing's last use becomes the later of itself and the server's now. Keys
+    /// with neither kind of limit cost no round trip. While Redis is unreachable and the store falls back
+    /// locally, the fallback's own record of the use moves instead.
+    /// - Throws: ``KeyStateStoreError`` with ``KeyStateStoreError/Code/unavailable`` when Redis is unreachable
+    ///   and the store fails closed.
+    public func settle(
+        fingerprint: String,
+        cost: Int,
+        acquiredAt: Timestamp,
+        completedAt: Timestamp,
+        limits: [RateLimit]
+    ) throws {
+        let moving = limits.filter {
+            switch $0.wrapped {
+            case .strict, .minimumSpacing: true
+            default: false
+            }
+        }
+        guard completedAt > acquiredAt, !moving.isEmpty else { return }
+        let duration = acquiredAt.duration(to: completedAt).nanoseconds / 1000
+        try self.runScript(RedisScripts.settle, fingerprint: fingerprint, at: completedAt) { _ in
+            [String(cost), String(duration), self.marginMilliseconds, String(moving.count)]
+                + moving.flatMap(\.redisArguments)
+        } onUnavailable: { state in
+            if var limiter = state.fallback[fingerprint] {
+                limiter.settle(cost: cost, acquiredAt: acquiredAt, completedAt: completedAt)
+                state.fallback[fingerprint] = limiter
+            }
+            let completion = Self.serverMicros(at: completedAt, state: state)
+            for index in state.fallbackUses.indices
+            where state.fallbackUses[index].fingerprint == fingerprint
+                && state.fallbackUses[index].acquiredAt == acquiredAt
+            {
+                state.fallbackUses[index].at = max(state.fallbackUses[index].at, completion)
+            }
+        }
+    }
+
     /// Gives back `cost` units in the current window of each limit (a use that did not count).
+    ///
+    /// Like an admission, a refund carries a token, so the retry after a closed connection gives back once.
     public func refund(fingerprint: String, cost: Int, limits: [RateLimit], at now: Timestamp) throws {
         guard cost > 0 else { return }
+        let token = "\(self.instance)-r-\(UUID().uuidString.prefix(13))"
         try self.runScript(
             RedisScripts.refund,
             fingerprint: fingerprint,
             at: now
         ) { _ in
             [String(cost), self.marginMilliseconds, String(limits.count)] + limits.flatMap(\.redisArguments)
+                + [token, self.tokenMilliseconds]
         } onUnavailable: { state in
             // Redis is away: give it back to the local fallback, if that admitted it.
             if var limiter = state.fallback[fingerprint] {
                 limiter.refund(cost: cost, at: now)
                 state.fallback[fingerprint] = limiter
             }
+            // The use admitted at exactly `now` (a lease's acquiredAt) is not written back to the rolling windows;
+            // another instant matches nothing, and the use stays counted (never fewer than were sent).
+            for index in state.fallbackUses.indices
+            where state.fallbackUses[index].fingerprint == fingerprint && state.fallbackUses[index].acquiredAt == now {
+                state.fallbackUses[index].cost = max(0, state.fallbackUses[index].cost - cost)
+            }
+            state.fallbackUses.removeAll { $0.cost == 0 }
         }
     }
 
@@ -248,8 +357,9 @@ public final class RedisKeyStateStore: KeyStateStore {
                 state.hashes = [:]
                 state.hadOutage = true
                 state.lastError = error
-                // A connection closed while idle (a restarted server) gets one retry on a new connection; a
-                // timeout does not, since the script may have run.
+                // A closed connection (a restarted server, or one lost before the reply) gets one retry on a new
+                // connection: admissions and refunds carry tokens, so a script that had run counts once; the other
+                // scripts are idempotent or only ever count more. A timeout gets none: the script may still run.
                 if attempt == 0 && error.code == .connectionClosed { continue }
                 self.scheduleRetry(&state, after: error)
                 return .failure(error)
@@ -273,8 +383,8 @@ public final class RedisKeyStateStore: KeyStateStore {
                 ioTimeout: self.configuration.ioTimeout
             )
             let scripts = [
-                RedisScripts.admit, RedisScripts.refund, RedisScripts.setBlock, RedisScripts.blocks,
-                RedisScripts.observe, RedisScripts.reconcile,
+                RedisScripts.admit, RedisScripts.peek, RedisScripts.settle, RedisScripts.refund, RedisScripts.setBlock,
+                RedisScripts.blocks, RedisScripts.observe, RedisScripts.reconcile, RedisScripts.reconcileStrict,
             ]
             let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0] })
             state.hashes = [:]
@@ -380,11 +490,28 @@ public final class RedisKeyStateStore: KeyStateStore {
         limiter.record(cost: request.cost, at: now)
         let remaining = limiter.remaining(at: now)
         state.fallback[request.fingerprint] = limiter
-        // Place the use on the server's timeline for the daily windows it counts in once Redis is back.
-        let server =
-            state.lastCall.map { $0.server + ($0.caller.duration(to: now).nanoseconds / 1000) }
-            ?? now.nanosecondsSinceEpoch / 1000
+        // Place the use on the server's timeline for the windows it counts in once Redis is back.
+        let server = Self.serverMicros(at: now, state: state)
         self.tally(request, serverNow: server, inFallback: true, state: &state)
+        var windows: Set<String> = []
+        for limit in request.limits {
+            guard case .strict = limit.wrapped, request.cost > 0 else { continue }
+            let window = limit.redisArguments[2]
+            guard windows.insert(window).inserted else { continue }
+            state.fallbackSerial += 1
+            state.fallbackUses.append(
+                FallbackUse(
+                    fingerprint: request.fingerprint,
+                    window: window,
+                    acquiredAt: now,
+                    at: server,
+                    cost: request.cost,
+                    serial: state.fallbackSerial
+                )
+            )
+        }
+        // Uses that have left their window can't matter any more.
+        state.fallbackUses.removeAll { use in (Int64(use.window) ?? 0) < server - use.at }
         return .admitted(remaining: remaining)
     }
 
@@ -410,20 +537,36 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// through Redis (the server may have restarted empty), plus what it admitted in fallback.
     private func reconcile(on connection: RedisConnection, state: inout State) throws(RedisError) {
         let windows = Array(state.tallies)
-        guard !windows.isEmpty else { return }
-        _ = try self.evaluate(
-            windows.map { id, tally in
-                (
-                    RedisScripts.reconcile, [self.baseKey(id.fingerprint)],
-                    [
-                        id.period, String(id.start), String(tally.throughRedis), String(tally.inFallback),
-                        self.marginMilliseconds,
-                    ]
+        var calls: [(script: String, keys: [String], arguments: [String])] = windows.map { id, tally in
+            (
+                RedisScripts.reconcile, [self.baseKey(id.fingerprint)],
+                [
+                    id.period, String(id.start), String(tally.throughRedis), String(tally.inFallback),
+                    self.marginMilliseconds,
+                ]
+            )
+        }
+        // Strict windows: each unit the fallback admitted, at its instant (the script drops those that left).
+        var uses: [String: [String: [String]]] = [:]  // fingerprint → window → member, instant, …
+        for use in state.fallbackUses {
+            for unit in 1...use.cost {
+                uses[use.fingerprint, default: [:]][use.window, default: []]
+                    .append(contentsOf: ["f\(self.instance)-\(use.serial)-\(unit)", String(use.at)])
+            }
+        }
+        for (fingerprint, windows) in uses {
+            for (window, members) in windows {
+                calls.append(
+                    (
+                        RedisScripts.reconcileStrict, [self.baseKey(fingerprint)],
+                        [window, self.marginMilliseconds] + members
+                    )
                 )
-            },
-            on: connection,
-            state: &state
-        )
+            }
+        }
+        guard !calls.isEmpty else { return }
+        _ = try self.evaluate(calls, on: connection, state: &state)
+        state.fallbackUses = []
         for (id, tally) in windows {
             state.tallies[id] = Tally(
                 throughRedis: tally.throughRedis + tally.inFallback,
@@ -441,9 +584,38 @@ public final class RedisKeyStateStore: KeyStateStore {
 
     private var marginMilliseconds: String { String(max(1, self.configuration.expiryMargin.nanoseconds / 1_000_000)) }
 
+    /// How long an admission's token is kept: longer than a retry can follow the first run (the first read's
+    /// timeout, then a reconnect and a script load), and at least 1 s.
+    private var tokenMilliseconds: String {
+        let retry = self.configuration.connectTimeout + self.configuration.ioTimeout * 2
+        return String(max(1000, (retry * 2).nanoseconds / 1_000_000))
+    }
+
     /// A server instant (µs) on the caller's timeline, by the offset measured at this call.
     private static func callerTime(_ server: Int64, server now: Int64, caller: Timestamp) -> Timestamp {
         caller.advanced(by: .microseconds(server - now))
+    }
+
+    /// Where the caller's `now` falls on the server's clock (µs), by the offset measured at the last call (the
+    /// caller's own clock before any).
+    private static func serverMicros(at now: Timestamp, state: State) -> Int64 {
+        state.lastCall.map { $0.server + ($0.caller.duration(to: now).nanoseconds / 1000) }
+            ?? now.nanosecondsSinceEpoch / 1000
+    }
+
+    /// An admission script's reply as the caller's answer (ETAs on the caller's timeline), and the server's now.
+    private static func admission(
+        _ reply: RedisReply,
+        at now: Timestamp,
+        state: inout State
+    ) throws(RedisError) -> (admission: StoreAdmission, server: Int64) {
+        let (admitted, value, server) = try Self.triple(reply)
+        state.lastCall = (now, server, .now)
+        guard admitted else {
+            if value < 0 { return (.notBefore(.distantFuture), server) }
+            return (.notBefore(Self.callerTime(value, server: server, caller: now)), server)
+        }
+        return (.admitted(remaining: value < 0 ? nil : Int(value)), server)
     }
 
     private static func triple(_ reply: RedisReply) throws(RedisError) -> (Bool, Int64, Int64) {

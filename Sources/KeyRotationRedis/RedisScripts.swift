@@ -52,111 +52,149 @@ enum RedisScripts {
         """
 
     /// `KEYS[1]` base key, `KEYS[2]` optional audit list; `ARGV`: cost, margin ms, fingerprint, limit count,
-    /// limits. Returns `{admitted 1|0, remaining or ETA µs (-1: none / never), server now µs}`.
-    static let admit =
-        preamble + """
-            local cost = tonumber(ARGV[1])
-            local margin = tonumber(ARGV[2])
-            local n = tonumber(ARGV[4])
-            local refuse, never, remaining = nil, false, nil
-            local function until_(x) if refuse == nil or x > refuse then refuse = x end end
-            local function remain(x) if remaining == nil or x < remaining then remaining = x end end
-            local kinds, as, bs, slots, ends = {}, {}, {}, {}, {}
-            local keys, pslot = {base .. ':b'}, nil
-            for i = 1, n do
-              local kind, a, b = ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i]
-              kinds[i], as[i], bs[i] = kind, a, b
-              if kind == 'c' then
-                local s, e = window(b, now)
-                ends[i] = e
-                keys[#keys + 1] = calendarKey(b, s)
-                slots[i] = #keys
-              elseif kind == 'g' then
-                keys[#keys + 1] = gcraKey(a, b)
-                slots[i] = #keys
-              elseif kind == 'p' then
-                if not pslot then
-                  keys[#keys + 1] = base .. ':p'
-                  pslot = #keys
-                end
-                slots[i] = pslot
-              end
-            end
-            local values = redis.call('MGET', unpack(keys))
-            if values[1] then
-              local u = tonumber(string.match(values[1], '|(%-?%d+)$'))
-              if u and u > now then until_(u) end
-            end
-            local used = {}
-            for i = 1, n do
-              local kind, a, b = kinds[i], as[i], bs[i]
-              if kind == 'c' then
-                local limit = tonumber(a)
-                used[i] = tonumber(values[slots[i]] or '0')
-                if cost > limit then never = true
-                elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
-                else until_(ends[i]) end
-              elseif kind == 's' then
-                local limit, w = tonumber(a), tonumber(b)
-                local key = strictKey(b)
-                redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - w))
-                used[i] = redis.call('ZCARD', key)
-                if cost > limit then never = true
-                elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
-                else
-                  local k = used[i] + cost - limit - 1
-                  local oldest = redis.call('ZRANGE', key, k, k, 'WITHSCORES')
-                  until_(tonumber(oldest[2]) + w)
-                end
-              elseif kind == 'p' then
-                local last = tonumber(values[slots[i]] or '-1')
-                if last >= 0 and last + tonumber(a) > now then until_(last + tonumber(a)) end
-              elseif kind == 'g' then
-                local interval, burst = tonumber(a), tonumber(b)
-                local tat = math.max(tonumber(values[slots[i]] or '0'), now)
-                used[i] = tat + cost * interval
-                local allowed = used[i] - burst * interval
-                if cost > burst then never = true
-                elseif now >= allowed then remain(math.floor((now + burst * interval - used[i]) / interval))
-                else until_(allowed) end
-              end
-            end
-            if never then return {0, -1, now} end
-            if refuse then return {0, refuse, now} end
-            local done, spacing = {}, nil
-            for i = 1, n do
-              local kind, a, b = kinds[i], as[i], bs[i]
-              local id = kind .. ':' .. b
-              if kind == 'g' then id = 'g:' .. a .. ':' .. b end
-              if not done[id] then
-                done[id] = true
-                if kind == 'c' then
-                  redis.call('SET', keys[slots[i]], fmt(used[i] + cost), 'PX', ttl(ends[i], margin))
-                elseif kind == 's' then
-                  local key = strictKey(b)
-                  for u = 1, cost do redis.call('ZADD', key, fmt(now), fmt(now) .. '-' .. (used[i] + u)) end
-                  redis.call('PEXPIRE', key, ttl(now + tonumber(b), margin))
-                elseif kind == 'p' then
-                  spacing = math.max(spacing or 0, tonumber(a))
-                elseif kind == 'g' then
-                  redis.call('SET', keys[slots[i]], fmt(used[i]), 'PX', ttl(used[i], margin))
-                end
-              end
-            end
-            if spacing then redis.call('SET', base .. ':p', fmt(now), 'PX', ttl(now + spacing, margin)) end
-            if KEYS[2] then
-              redis.call('RPUSH', KEYS[2], ARGV[3] .. ' ' .. fmt(now))
-              redis.call('PEXPIRE', KEYS[2], 3600000)
-            end
-            return {1, remaining or -1, now}
-            """
+    /// limits, then optionally an admission token and how long to keep it (ms). Returns `{admitted 1|0, remaining
+    /// or ETA µs (-1: none / never), server now µs}`.
+    ///
+    /// The token makes a retried admission idempotent: an admitted use keeps its answer under
+    /// `<base>:n:<token>` for that long, and the same token again (a retry whose first reply was lost with the
+    /// connection) returns that answer without deciding or recording anything. Refusals record nothing, so a
+    /// retried refusal simply decides again.
+    static let admit = preamble + replay + decision + record
 
-    /// Gives back `cost` units in the current windows. `ARGV`: cost, margin ms, limit count, limits.
+    /// The first answer to an admission whose token was already admitted, if any (see ``admit``).
+    private static let replay = """
+        local token = ARGV[5 + 3 * tonumber(ARGV[4])]
+        if token then
+          local first = redis.call('GET', base .. ':n:' .. token)
+          if first then return {1, tonumber(first), now} end
+        end
+
+        """
+
+    /// The admission decision alone, writing nothing (``RedisKeyStateStore/peek(fingerprint:cost:limits:at:)``):
+    /// the same `KEYS[1]` and `ARGV` as ``admit`` and the same reply, as if the use had been admitted.
+    static let peek = preamble + decision + "return {1, remaining or -1, now}\n"
+
+    /// Reads the block and every limit's state and decides; leaves `cost`, `margin`, `kinds`, `as`, `bs`,
+    /// `slots`, `ends`, `keys`, `values`, `used` and `remaining` for ``record``, or returns a refusal. Writes
+    /// nothing: expired uses of a strict window are skipped by score here and removed when a use is recorded.
+    private static let decision = """
+        local cost = tonumber(ARGV[1])
+        local margin = tonumber(ARGV[2])
+        local n = tonumber(ARGV[4])
+        local refuse, never, remaining = nil, false, nil
+        local function until_(x) if refuse == nil or x > refuse then refuse = x end end
+        local function remain(x) if remaining == nil or x < remaining then remaining = x end end
+        local kinds, as, bs, slots, ends = {}, {}, {}, {}, {}
+        local keys, pslot = {base .. ':b'}, nil
+        for i = 1, n do
+          local kind, a, b = ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i]
+          kinds[i], as[i], bs[i] = kind, a, b
+          if kind == 'c' then
+            local s, e = window(b, now)
+            ends[i] = e
+            keys[#keys + 1] = calendarKey(b, s)
+            slots[i] = #keys
+          elseif kind == 'g' then
+            keys[#keys + 1] = gcraKey(a, b)
+            slots[i] = #keys
+          elseif kind == 'p' then
+            if not pslot then
+              keys[#keys + 1] = base .. ':p'
+              pslot = #keys
+            end
+            slots[i] = pslot
+          end
+        end
+        local values = redis.call('MGET', unpack(keys))
+        if values[1] then
+          local u = tonumber(string.match(values[1], '|(%-?%d+)$'))
+          if u and u > now then until_(u) end
+        end
+        local used = {}
+        for i = 1, n do
+          local kind, a, b = kinds[i], as[i], bs[i]
+          if kind == 'c' then
+            local limit = tonumber(a)
+            used[i] = tonumber(values[slots[i]] or '0')
+            if cost > limit then never = true
+            elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
+            else until_(ends[i]) end
+          elseif kind == 's' then
+            local limit, w = tonumber(a), tonumber(b)
+            local key, floor = strictKey(b), '(' .. fmt(now - w)
+            used[i] = redis.call('ZCOUNT', key, floor, '+inf')
+            if cost > limit then never = true
+            elseif used[i] + cost <= limit then remain(limit - used[i] - cost)
+            else
+              local k = used[i] + cost - limit - 1
+              local oldest = redis.call('ZRANGEBYSCORE', key, floor, '+inf', 'WITHSCORES', 'LIMIT', k, 1)
+              until_(tonumber(oldest[2]) + w)
+            end
+          elseif kind == 'p' then
+            local last = tonumber(values[slots[i]] or '-1')
+            if last >= 0 and last + tonumber(a) > now then until_(last + tonumber(a)) end
+          elseif kind == 'g' then
+            local interval, burst = tonumber(a), tonumber(b)
+            local tat = math.max(tonumber(values[slots[i]] or '0'), now)
+            used[i] = tat + cost * interval
+            local allowed = used[i] - burst * interval
+            if cost > burst then never = true
+            elseif now >= allowed then remain(math.floor((now + burst * interval - used[i]) / interval))
+            else until_(allowed) end
+          end
+        end
+        if never then return {0, -1, now} end
+        if refuse then return {0, refuse, now} end
+
+        """
+
+    /// Records an admitted use (after ``decision``) and answers `{1, remaining or -1, now}`.
+    private static let record = """
+        local done, spacing = {}, nil
+        for i = 1, n do
+          local kind, a, b = kinds[i], as[i], bs[i]
+          local id = kind .. ':' .. b
+          if kind == 'g' then id = 'g:' .. a .. ':' .. b end
+          if not done[id] then
+            done[id] = true
+            if kind == 'c' then
+              redis.call('SET', keys[slots[i]], fmt(used[i] + cost), 'PX', ttl(ends[i], margin))
+            elseif kind == 's' then
+              local key = strictKey(b)
+              redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - tonumber(b)))
+              for u = 1, cost do redis.call('ZADD', key, fmt(now), fmt(now) .. '-' .. (used[i] + u)) end
+              redis.call('PEXPIRE', key, ttl(now + tonumber(b), margin))
+            elseif kind == 'p' then
+              spacing = math.max(spacing or 0, tonumber(a))
+            elseif kind == 'g' then
+              redis.call('SET', keys[slots[i]], fmt(used[i]), 'PX', ttl(used[i], margin))
+            end
+          end
+        end
+        if spacing then redis.call('SET', base .. ':p', fmt(now), 'PX', ttl(now + spacing, margin)) end
+        if KEYS[2] then
+          redis.call('RPUSH', KEYS[2], ARGV[3] .. ' ' .. fmt(now))
+          redis.call('PEXPIRE', KEYS[2], 3600000)
+        end
+        if token then
+          redis.call('SET', base .. ':n:' .. token, fmt(remaining or -1), 'PX', tonumber(ARGV[6 + 3 * n]))
+        end
+        return {1, remaining or -1, now}
+        """
+
+    /// Gives back `cost` units in the current windows. `ARGV`: cost, margin ms, limit count, limits, then
+    /// optionally a token and how long to keep it (ms): a refund whose token was seen already gives nothing back
+    /// (a retry after its reply was lost), as for ``admit``.
     static let refund =
         preamble + """
             local cost = tonumber(ARGV[1])
             local margin = tonumber(ARGV[2])
             local n = tonumber(ARGV[3])
+            local token = ARGV[4 + 3 * n]
+            if token and not redis.call('SET', base .. ':n:' .. token, '1', 'NX', 'PX', tonumber(ARGV[5 + 3 * n])) then
+              return now
+            end
             local done = {}
             for i = 0, n - 1 do
               local kind, a, b = ARGV[4 + 3 * i], ARGV[5 + 3 * i], ARGV[6 + 3 * i]
@@ -243,5 +281,72 @@ enum RedisScripts {
             local used = math.max(tonumber(redis.call('GET', key) or '0'), tonumber(ARGV[3])) + tonumber(ARGV[4])
             redis.call('SET', key, fmt(used), 'PX', ttl(e, tonumber(ARGV[5])))
             return used
+            """
+
+    /// A use admitted `ARGV[2]` µs ago completed now: strict windows and spacing count it from now.
+    /// `ARGV`: cost, duration µs, margin ms, limit count, limits.
+    ///
+    /// The caller knows the request's duration on its own clock, not the server instant its use was recorded at,
+    /// so the script takes the use recorded nearest to `now − duration`: for each unit of `cost`, the member of
+    /// the window's sorted set whose score is nearest (ties: the earlier) and not already moved to now, rescored
+    /// to now. Members are interchangeable (a window counts scores only), so the only error is the distance
+    /// between that score and the use's true one: the difference of the caller-to-server delays of the
+    /// admission and of this call, unless another use was recorded closer to the estimate. Spacing: the last
+    /// use becomes `max(last use, now)`.
+    static let settle =
+        preamble + """
+            local cost = tonumber(ARGV[1])
+            local target = now - tonumber(ARGV[2])
+            local margin = tonumber(ARGV[3])
+            local n = tonumber(ARGV[4])
+            local done, spacing = {}, nil
+            for i = 0, n - 1 do
+              local kind, a, b = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+              if kind == 's' and not done[b] then
+                done[b] = true
+                local key = strictKey(b)
+                local moved = 0
+                for u = 1, cost do
+                  local before = redis.call('ZREVRANGEBYSCORE', key, fmt(target), '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+                  local after = redis.call('ZRANGEBYSCORE', key, '(' .. fmt(target), '(' .. fmt(now), 'WITHSCORES', 'LIMIT', 0, 1)
+                  local pick = nil
+                  if before[1] then pick = before[1] end
+                  if after[1] and (pick == nil or tonumber(after[2]) - target < target - tonumber(before[2])) then
+                    pick = after[1]
+                  end
+                  if pick == nil then break end
+                  redis.call('ZADD', key, fmt(now), pick)
+                  moved = moved + 1
+                end
+                if moved > 0 then redis.call('PEXPIRE', key, ttl(now + tonumber(b), margin)) end
+              elseif kind == 'p' then
+                spacing = math.max(spacing or 0, tonumber(a))
+              end
+            end
+            if spacing then
+              local last = tonumber(redis.call('GET', base .. ':p') or '-1')
+              if now > last then redis.call('SET', base .. ':p', fmt(now), 'PX', ttl(now + spacing, margin)) end
+            end
+            return now
+            """
+
+    /// After an outage: the uses a local fallback admitted in one strict window, added to its sorted set if they
+    /// are still inside it. `ARGV`: window µs, margin ms, then for each unit a member name (unique to the unit, so
+    /// a write-back sent twice adds it once) and its instant in µs on the server's clock (as estimated by the
+    /// caller; never later than now).
+    static let reconcileStrict =
+        preamble + """
+            local w = tonumber(ARGV[1])
+            local key = strictKey(ARGV[1])
+            local added = 0
+            for i = 3, #ARGV - 1, 2 do
+              local at = math.min(tonumber(ARGV[i + 1]), now)
+              if at > now - w then
+                redis.call('ZADD', key, fmt(at), ARGV[i])
+                added = added + 1
+              end
+            end
+            if added > 0 then redis.call('PEXPIRE', key, ttl(now + w, tonumber(ARGV[2]))) end
+            return added
             """
 }
