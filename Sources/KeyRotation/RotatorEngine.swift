@@ -109,7 +109,7 @@ final class RotatorEngine: Sendable {
         for _ in 0..<64 {
             let grant = try await self.waitForGrant(cost: cost, deadline: deadline)
             guard self.store != nil else { return self.lease(grant) }
-            switch self.confirmWithStore(grant, cost: cost, now: grant.at) {
+            switch await self.confirmOffThePool(grant, cost: cost) {
             case .lease(let lease): return lease
             case .unavailable(let error): throw error
             case .notBefore: continue  // spent elsewhere: wait again
@@ -175,6 +175,20 @@ final class RotatorEngine: Sendable {
         }
         self.perform(actions)
     }
+
+    /// ``confirmWithStore(_:cost:now:)`` on a Dispatch thread: a store's I/O (a SQLite busy wait, a Redis round
+    /// trip or its connect timeout during an outage) never blocks a thread of Swift's cooperative pool, which the
+    /// rest of the program needs.
+    private func confirmOffThePool(_ grant: KeyRotatorCore.Grant, cost: Int) async -> Answer {
+        await withCheckedContinuation { continuation in
+            Self.storeQueue.async {
+                continuation.resume(returning: self.confirmWithStore(grant, cost: cost, now: grant.at))
+            }
+        }
+    }
+
+    /// Where store admissions run: concurrent, so one slow store call doesn't hold up another pool's.
+    private static let storeQueue = DispatchQueue(label: "KeyRotation.store", attributes: .concurrent)
 
     /// Asks the shared store to confirm a local grant; on refusal, blocks the key locally and tries the next one.
     func confirmWithStore(_ first: KeyRotatorCore.Grant, cost: Int, now: Timestamp) -> Answer {
