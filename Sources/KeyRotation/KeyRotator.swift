@@ -164,6 +164,20 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
         try await self.engine.acquire(cost: cost, deadline: deadline.map(self.timestamp))
     }
 
+    /// What ``acquire(cost:deadline:)`` returns at once, without suspending: a lease when nobody waits and a key
+    /// is ready now, the pool has no shared store and the task is not cancelled; else `nil`, no lease taken (call
+    /// ``waitForLease(cost:deadline:)`` to wait). For callers on a hot path that would otherwise pay for an async
+    /// call.
+    ///
+    /// - Parameter cost: Quota units the request spends.
+    package func leaseIfReady(cost: Int = 1) -> Lease? { self.engine.leaseIfReady(cost: cost) }
+
+    /// ``acquire(cost:deadline:)`` without its fast path, for a caller that has just had `nil` from
+    /// ``leaseIfReady(cost:)``.
+    package func waitForLease(cost: Int = 1, deadline: C.Instant? = nil) async throws -> Lease {
+        try await self.engine.waitForLease(cost: cost, deadline: deadline.map(self.timestamp))
+    }
+
     // MARK: Changing the pool
 
     /// Adds a key; `false` if a key with the same id is in the pool.

@@ -103,9 +103,24 @@ final class RotatorEngine: Sendable {
         }
     }
 
+    /// `acquire`'s fast path: a lease when nobody waits and a key is ready now (tryAcquire never overtakes a
+    /// waiter), for a pool without a shared store and a task not cancelled; else `nil`, no lease taken.
+    func leaseIfReady(cost: Int) -> Lease? {
+        guard !self.hasStore, !Task.isCancelled, case .lease(let lease) = self.tryAcquire(cost: cost) else {
+            return nil
+        }
+        return lease
+    }
+
     func acquire(cost: Int, deadline: Timestamp?) async throws -> Lease {
-        // The fast path: nobody waits and a key is ready (tryAcquire never overtakes a waiter), no continuation.
-        if !self.hasStore, !Task.isCancelled, case .lease(let lease) = self.tryAcquire(cost: cost) { return lease }
+        // The fast path: no continuation.
+        if let lease = self.leaseIfReady(cost: cost) { return lease }
+        return try await self.waitForLease(cost: cost, deadline: deadline)
+    }
+
+    /// `acquire` without its fast path, for a caller that has just tried ``leaseIfReady(cost:)`` (trying twice
+    /// could draw the strategy's randomness twice).
+    func waitForLease(cost: Int, deadline: Timestamp?) async throws -> Lease {
         for _ in 0..<64 {
             let grant = try await self.waitForGrant(cost: cost, deadline: deadline)
             guard self.store != nil else { return self.lease(grant) }

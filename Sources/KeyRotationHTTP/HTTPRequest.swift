@@ -22,7 +22,14 @@ public struct HTTPMethod: Hashable, Sendable, CustomStringConvertible {
 
 /// Header fields: ordered, names matched case-insensitively.
 public struct HTTPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiteral {
-    private var fields: [(name: String, value: String)] = []
+    /// One field. A struct, not a tuple: an array of tuples is created and destroyed through the runtime's
+    /// generic tuple metadata, an array of a struct with its own specialised code.
+    private struct Field: Sendable {
+        var name: String
+        var value: String
+    }
+
+    private var fields: [Field] = []
 
     /// Creates empty headers.
     public init() {}
@@ -32,11 +39,12 @@ public struct HTTPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionary
     }
 
     /// Appends a field.
-    public mutating func add(name: String, value: String) { self.fields.append((name, value)) }
+    public mutating func add(name: String, value: String) { self.fields.append(Field(name: name, value: value)) }
 
     /// Replaces every field called `name` with one field.
     public mutating func replaceOrAdd(name: String, value: String) {
-        self.remove(name: name)
+        // Most often there is none to replace (a key applied to a request without one): append, copying once.
+        if self.fields.contains(where: { Self.sameName($0.name, name) }) { self.remove(name: name) }
         self.add(name: name, value: value)
     }
 
@@ -59,6 +67,9 @@ public struct HTTPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionary
     /// Unicode-aware (and, on Linux, slow) comparison.
     @inline(__always)
     static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        // Case folding keeps an ASCII name's length, so names of different lengths differ (an O(1) check that
+        // rejects most fields at once).
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
         var left = lhs.utf8.makeIterator()
         var right = rhs.utf8.makeIterator()
         while true {
@@ -74,7 +85,32 @@ public struct HTTPHeaders: Hashable, Sendable, Sequence, ExpressibleByDictionary
         }
     }
 
-    public func makeIterator() -> some IteratorProtocol<(name: String, value: String)> { self.fields.makeIterator() }
+    /// Whether any field's name starts with one of `prefixes` (lower-case ASCII), case-insensitively: one pass
+    /// that tells a reader whether the lookups it would make can find anything.
+    func containsName(withPrefixIn prefixes: [StaticString]) -> Bool {
+        self.fields.contains { field in
+            let matches = { (bytes: UnsafeBufferPointer<UInt8>) in prefixes.contains { Self.hasPrefix(bytes, $0) } }
+            return field.name.utf8.withContiguousStorageIfAvailable(matches)
+                ?? Array(field.name.utf8).withUnsafeBufferPointer(matches)
+        }
+    }
+
+    /// Whether `name` starts with `prefix` (lower-case ASCII), ASCII letters compared case-insensitively.
+    @inline(__always)
+    private static func hasPrefix(_ name: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard name.count >= count else { return false }
+        let expected = prefix.utf8Start
+        for index in 0..<count {
+            let byte = name[index]
+            if (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) != expected[index] { return false }
+        }
+        return true
+    }
+
+    public func makeIterator() -> some IteratorProtocol<(name: String, value: String)> {
+        self.fields.lazy.map { (name: $0.name, value: $0.value) }.makeIterator()
+    }
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
         lhs.fields.elementsEqual(rhs.fields) { Self.sameName($0.name, $1.name) && $0.value == $1.value }

@@ -49,6 +49,8 @@ public struct RateLimitHeaders: Hashable, Sendable {
     ///   - now: The instant the response arrived; delta values (seconds) are counted from it.
     public init(_ headers: HTTPHeaders, now: Timestamp) {
         self.init()
+        // Most responses carry none of these fields: one pass over the names saves a dozen lookups.
+        guard headers.containsName(withPrefixIn: Self.fieldPrefixes) else { return }
         self.retryAfter = headers["Retry-After"].flatMap { Self.retryAfter($0, now: now) }
 
         if let value = headers.values(for: "RateLimit").joined(separator: ", ").nonEmpty {
@@ -68,6 +70,9 @@ public struct RateLimitHeaders: Hashable, Sendable {
             self.resetAt = Self.resetInstant(value, now: now)
         }
     }
+
+    /// What the name of every field read here starts with (`Retry-After`, `RateLimit*`, `X-RateLimit-*`).
+    private static let fieldPrefixes: [StaticString] = ["retry-after", "ratelimit", "x-ratelimit-"]
 
     /// Whether no rate-limit information was found.
     public var isEmpty: Bool {

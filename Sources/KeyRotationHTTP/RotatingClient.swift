@@ -85,6 +85,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     /// - Returns: The response for success, not found, pruned and bad request, or forbidden once every key was
     ///   refused; the caller decides what those mean for it.
     /// - Throws: ``RotatingClientError``.
+    @specialized(where C == ContinuousClock)
     public func send(_ request: HTTPRequest, cost: Int? = nil, deadline: C.Instant? = nil) async throws -> Result {
         let cost = max(1, cost ?? self.profile.requestCost(request))
         let deadline = deadline ?? self.configuration.defaultTimeout.map { self.clock.now.advanced(by: $0) }
@@ -242,7 +243,10 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     /// - Throws: ``OnlyForbiddingKeys`` when the pool offers nothing but such keys.
     private func lease(cost: Int, deadline: C.Instant?, avoiding forbidden: Set<KeyID>) async throws -> Lease? {
         guard let rotator = self.rotator else { return nil }
-        if forbidden.isEmpty { return try await rotator.acquire(cost: cost, deadline: deadline) }
+        if forbidden.isEmpty {
+            if let lease = rotator.leaseIfReady(cost: cost) { return lease }  // no async call when a key is ready
+            return try await rotator.waitForLease(cost: cost, deadline: deadline)
+        }
         var held: [Lease] = []
         defer { for lease in held { lease.report(.notCounted) } }
         for _ in 0...forbidden.count {
