@@ -10,9 +10,11 @@ struct GlobalOptions: Sendable {
     var storePath: String?
     /// `--json`: machine-readable output.
     var json: Bool
+    /// `-v, --verbose`: every request attempt on stderr.
+    var verbose = false
 
     /// The global options' declarations, appended to every command's own.
-    static let specs: [OptionSpec] = [.keyRate, .strategy, .store, .json, .help]
+    static let specs: [OptionSpec] = [.keyRate, .strategy, .store, .json, .verbose, .help]
 
     /// The accepted `--strategy` names.
     static let strategyNames = ["round-robin", "weighted", "most-remaining", "health-aware"]
@@ -27,6 +29,7 @@ struct GlobalOptions: Sendable {
     /// - Throws: ``UsageError`` when `--key-rate` or `--strategy` can't be read.
     init(_ arguments: CommandLineArguments) throws(UsageError) {
         self.json = arguments.flag("json")
+        self.verbose = arguments.flag("verbose")
         self.storePath = arguments.value("store")
         let rates = arguments.allValues("key-rate")
         if !rates.isEmpty {
@@ -74,6 +77,13 @@ extension OptionSpec {
 
     /// `--json` (global).
     static let json = OptionSpec.flag("json", help: "Machine-readable JSON output")
+
+    /// `-v, --verbose` (global).
+    static let verbose = OptionSpec.flag(
+        "verbose",
+        short: "v",
+        help: "Print every request attempt on stderr: provider, path, key id (never the key), status, time"
+    )
 
     /// `-h, --help` (global).
     static let help = OptionSpec.flag("help", short: "h", help: "Show this help")

@@ -1,4 +1,5 @@
 import Foundation
+import KeyRotationHTTP
 import KeyRotationStore
 
 /// The `keyrotation` dispatcher: finds the group and command, parses and validates the options, shows help and
@@ -151,7 +152,11 @@ struct KeyRotationCommandLine: Sendable {
             stderr: stderr,
             makeStateStore: self.makeStateStore
         )
-        return await command.run(invocation)
+        guard global.verbose else { return await command.run(invocation) }
+        // Every attempt of every request the command makes, by key id (never the key), on stderr.
+        return await RequestLog.$observer.withValue({ attempt in stderr.line("keyrotation: \(attempt)") }) {
+            await command.run(invocation)
+        }
     }
 
     /// `keyrotation help [group [command]]`.

@@ -94,6 +94,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         var refusals = 0
         var last = Last()
         var forbidden: (keys: Set<KeyID>, result: Result?) = ([], nil)
+        let observer = RequestLog.observer
         while failures < max(1, self.configuration.maximumAttempts)
             && refusals < max(1, self.configuration.maximumKeyRefusals)
         {
@@ -119,6 +120,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 failure.message = Self.redact(failure.message, lease)
                 last.transport = failure
                 last.status = nil
+                if let observer { self.note(observer, request, lease, attempts, nil, failure.code, since: start) }
                 if failure.code == .cancelled || Task.isCancelled {
                     lease?.report(.abandoned)
                     throw self.error(.cancelled, "the request was cancelled", attempts, last)
@@ -145,6 +147,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             } catch {
                 failures += 1
                 last.transport = TransportError(.connectionFailed, "\(type(of: error))")
+                if let observer { self.note(observer, request, lease, attempts, nil, .connectionFailed, since: start) }
                 try await self.afterTransientFailure(
                     lease,
                     request,
@@ -163,6 +166,9 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             last.providerCode = classification.providerCode
             last.providerMessage = classification.message.map { Self.redact($0, lease) }
             last.transport = nil
+            if let observer {
+                self.note(observer, request, lease, attempts, (response.status, classification), nil, since: start)
+            }
             if let lease, let rotator = self.rotator {
                 let headers = RateLimitHeaders(response.headers, now: now)
                 if let remaining = headers.remaining {
@@ -235,6 +241,31 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         var providerCode: String?
         var providerMessage: String?
         var transport: TransportError?
+    }
+
+    /// Tells the task's ``RequestLog/observer`` how an attempt went.
+    private func note(
+        _ observer: @Sendable (RequestAttempt) -> Void,
+        _ request: HTTPRequest,
+        _ lease: Lease?,
+        _ attempt: Int,
+        _ answer: (status: Int, classification: Classification)?,
+        _ transportError: TransportError.Code?,
+        since start: C.Instant
+    ) {
+        observer(
+            RequestAttempt(
+                provider: self.profile.name,
+                method: request.method,
+                path: Self.redact(request.url.path, lease),
+                keyID: lease?.keyID,
+                attempt: attempt,
+                status: answer?.status,
+                classification: answer?.classification,
+                transportError: transportError,
+                latency: start.duration(to: self.clock.now)
+            )
+        )
     }
 
     /// A lease on a key that has not answered this request with 403. A lease on one that has is held while the

@@ -94,6 +94,22 @@ final class FakeVirusTotal {
         #expect(missing.stdout.contains("notStored"))
     }
 
+    @Test func verbosePrintsEveryAttemptByKeyIDOnStderr() async throws {
+        let fake = try FakeVirusTotal()
+        let run = await runCLI(
+            ["vt", "lookup", "good.example", "unknown.example", "--verbose", "--key-rate", "100/min"],
+            environment: fake.environment()
+        )
+        #expect(run.code == .success, "\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("keyrotation: VirusTotal GET") }
+        #expect(lines.count == 2)
+        #expect(lines.contains { $0.contains("/api/v3/domains/good.example key vt-1 attempt 1: 200 success in ") })
+        #expect(lines.contains { $0.contains("/api/v3/domains/unknown.example key vt-1 attempt 1: 404 notFound") })
+        #expect(!run.allOutput.contains(FakeVirusTotal.secret))
+        let quiet = await runCLI(["vt", "lookup", "other.example"], environment: fake.environment())
+        #expect(!quiet.stderr.contains("attempt 1"))
+    }
+
     @Test func enrichWithHostileRepliesFailsOnlyThoseIOCs() async throws {
         let fake = try FakeVirusTotal()
         let file = try fake.write([

@@ -2,6 +2,7 @@ import Foundation
 import KeyRotation
 import KeyRotationHTTP
 import KeyRotationTesting
+import Synchronization
 import Testing
 
 private let secrets = ["good": "sk-good-0001", "bad": "sk-bad-0002", "flap": "sk-flap-0003", "busy": "sk-busy-0004"]
@@ -267,5 +268,31 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         #expect(result.attempts == 3)
         #expect(provider.log.count == 3)
         #expect(client.rotator!.statistics().keys.allSatisfy { $0.state == .available })
+    }
+
+    @Test func theTasksRequestLogSeesEveryAttemptWithoutTheKey() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [
+                secrets["bad"]!: .init(label: "bad", isInvalid: true),
+                secrets["good"]!: .init(label: "good", latency: .fixed(.milliseconds(30))),
+            ]
+        )
+        let client = client([key("bad"), key("good")], provider, clock)
+        let attempts = Mutex<[RequestAttempt]>([])
+        let result = try await RequestLog.$observer.withValue({ attempt in attempts.withLock { $0.append(attempt) } }) {
+            try await clock.drive { try await client.send(ledger(client)) }
+        }
+        #expect(result.response.status == 200)
+        let seen = attempts.withLock { $0 }
+        #expect(seen.map(\.keyID) == ["bad", "good"])
+        #expect(seen.map(\.attempt) == [1, 2])
+        #expect(seen.map(\.status) == [401, 200])
+        #expect(seen.map { $0.classification?.kind } == [.invalidKey, .success])
+        #expect(seen.last?.latency == .milliseconds(30))
+        #expect(seen.last?.description == "Simulated GET /v1 key good attempt 2: 200 success in 30 ms")
+        for attempt in seen { for secret in secrets.values { #expect(!"\(attempt)".contains(secret)) } }
     }
 }
