@@ -398,9 +398,10 @@ struct AptosStreamCommand: CLICommand {
         Pages of 100 are fetched ahead (4 at a time, across keys) and printed strictly in version order, one \
         line per transaction (one JSON object per line with --json); a page that fails on a passing fault (5xx, \
         resets, a body cut short) is asked for again, up to 3 times. With --checkpoint the next version is saved \
-        in FILE (as aptos.<network>.transactions) after each line is written, and a rerun starts there, so a \
-        killed stream repeats at most the line it was writing; without it nothing is saved and a rerun starts \
-        again at --from. Without --to the stream follows the head until it is stopped. --key-rate gives the \
+        in FILE (as aptos.<network>.transactions) after each line is written, and a rerun starts there; Ctrl-C \
+        (SIGINT) and SIGTERM wait for the line in progress and its checkpoint, so a rerun neither repeats nor \
+        skips a line (after SIGKILL or a crash it may repeat that one line). Without --checkpoint nothing is \
+        saved and a rerun starts again at --from. Without --to the stream follows the head until it is stopped. --key-rate gives the \
         per-key limits of both pools (Aptos Labs and Nodit keys).
         """
     }
@@ -435,9 +436,17 @@ struct AptosStreamCommand: CLICommand {
                 // The stream keeps no checkpoint: the command saves one after each line it has written.
                 for try await transaction in context.client.transactionStream(from: start, through: to) {
                     let summary = TransactionSummary(transaction)
-                    if invocation.global.json { try lines.write(summary) } else { invocation.stdout.line(summary.line) }
-                    if let checkpoint, let version = transaction.version {
-                        try checkpoint.save(next: version == .max ? version : version + 1)
+                    // A line and its checkpoint go together: SIGINT or SIGTERM waits for both, so a rerun neither
+                    // repeats nor skips a line.
+                    try invocation.termination.atomically {
+                        if invocation.global.json {
+                            try lines.write(summary)
+                        } else {
+                            invocation.stdout.line(summary.line)
+                        }
+                        if let checkpoint, let version = transaction.version {
+                            try checkpoint.save(next: version == .max ? version : version + 1)
+                        }
                     }
                 }
                 return .success

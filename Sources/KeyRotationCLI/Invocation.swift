@@ -22,6 +22,8 @@ struct Invocation: Sendable {
     let stderr: any OutputSink
     /// Opens the key-state store (see ``stateStore()``).
     let makeStateStore: StateStoreFactory
+    /// Holds SIGINT and SIGTERM off while a unit of output is half done.
+    var termination: TerminationGuard = .shared
 
     /// `keys status`: how the user runs this command, for messages.
     var commandPath: String { "\(self.group) \(self.command)" }

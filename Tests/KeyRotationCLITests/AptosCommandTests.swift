@@ -282,6 +282,35 @@ struct AptosCommandTests {
         #expect(try checkpoint.value("aptos.mainnet.transactions") == 150)
     }
 
+    /// SIGINT or SIGTERM while a line is being written waits for that line's checkpoint: the process ends with the
+    /// line saved, so a rerun neither repeats nor skips it.
+    @Test func aTerminationSignalWaitsForTheLinesCheckpoint() async throws {
+        let server = try self.aptos()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-signal-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let checkpoint = CheckpointStore(database: try SQLiteDatabase(path: path))
+        let ended = Locked<[(signal: Int32, saved: UInt64?)]>([])
+        let termination = TerminationGuard { signal in
+            let saved = try? checkpoint.value("aptos.mainnet.transactions")
+            ended.withLock { $0.append((signal, saved)) }
+        }
+        // The signal arrives while the 10th line (version 9) is being written.
+        let stdout = SignallingOutput(signal: SIGTERM, atLine: 10, termination: termination)
+        let environment = self.environment(server).merging(
+            ["XDG_DATA_HOME": FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path]
+        ) { $1 }
+        _ = await KeyRotationCommandLine(groups: CommandRegistry.groups, termination: termination).run(
+            arguments: ["aptos", "stream", "--from", "0", "--to", "49", "--checkpoint", path],
+            environment: environment,
+            stdout: stdout,
+            stderr: CapturedOutput()
+        )
+        #expect(ended.value.map(\.signal) == [SIGTERM])
+        #expect(ended.value.first?.saved == 10)
+    }
+
     @Test func keyRateIsHonouredForAptosKeys() async throws {
         let server = try self.aptos()
         // One use in any hour (a rolling window: a calendar hour could end mid-test): the second page can't go out on
@@ -324,5 +353,29 @@ private final class CheckpointWatchingOutput: OutputSink {
     func write(_ text: String) {
         let saved = try? self.checkpoint.value("aptos.mainnet.transactions")
         self.state.withLock { $0.append(saved) }
+    }
+}
+
+/// Standard output that delivers a termination signal to `termination` while it writes line `atLine`.
+private final class SignallingOutput: OutputSink {
+    let signal: Int32
+    let atLine: Int
+    let termination: TerminationGuard
+    private let lines = Locked(0)
+
+    init(signal: Int32, atLine: Int, termination: TerminationGuard) {
+        self.signal = signal
+        self.atLine = atLine
+        self.termination = termination
+    }
+
+    var isTerminal: Bool { false }
+
+    func write(_ text: String) {
+        let count = self.lines.withLock { lines -> Int in
+            lines += 1
+            return lines
+        }
+        if count == self.atLine { self.termination.deliver(self.signal) }
     }
 }

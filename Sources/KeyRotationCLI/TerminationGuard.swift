@@ -1,0 +1,88 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Holds SIGINT and SIGTERM off while a unit of work that must not be cut in half runs: `aptos stream` writes a
+/// line and then saves its checkpoint, and a stop between the two would print that line again on the next run.
+///
+/// A signal that arrives outside such a unit ends the process at once, as the default action would; one that
+/// arrives inside it ends the process as soon as the unit is done. Either way the process dies of that signal, so
+/// the shell sees the usual status (130 for Ctrl-C, 143 for `kill`).
+final class TerminationGuard: Sendable {
+    private struct State {
+        var busy = false
+        var pending: Int32?
+    }
+
+    /// The process's guard; ``installSignalHandlers()`` makes the signals go through it.
+    static let shared = TerminationGuard(terminate: TerminationGuard.die(of:))
+
+    private let state = Mutex(State())
+    private let terminate: @Sendable (Int32) -> Void
+    private let sources = Mutex<[any DispatchSourceSignal]>([])
+
+    /// Creates a guard that calls `terminate` with the signal's number to end the process (tests record it).
+    init(terminate: @escaping @Sendable (Int32) -> Void) {
+        self.terminate = terminate
+    }
+
+    /// Routes SIGINT and SIGTERM to ``deliver(_:)`` instead of their default action.
+    func installSignalHandlers() {
+        self.sources.withLock { sources in
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [self] in self.deliver(number) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+
+    /// A termination signal arrived: ends the process now, or when the unit in progress is done.
+    func deliver(_ signal: Int32) {
+        // The lock is held while terminating, so no unit can start once the decision is taken.
+        self.state.withLock { state in
+            if state.busy {
+                state.pending = state.pending ?? signal
+            } else {
+                self.terminate(signal)
+            }
+        }
+    }
+
+    /// Runs `body` with termination held off; a signal that came meanwhile ends the process right after it.
+    ///
+    /// Units do not nest, and `body` must be short: it must not wait for the network.
+    func atomically<T>(_ body: () throws -> T) rethrows -> T {
+        self.state.withLock { $0.busy = true }
+        defer {
+            self.state.withLock { state in
+                state.busy = false
+                if let signal = state.pending {
+                    state.pending = nil
+                    self.terminate(signal)
+                }
+            }
+        }
+        return try body()
+    }
+
+    /// Dies of the signal `number`: its default action restored, unblocked on this thread (Dispatch blocks it on
+    /// its own), raised again; should that not end the process, exits with the shell's 128 + number.
+    private static func die(of number: Int32) {
+        signal(number, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, number)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(number)
+        _exit(128 + number)
+    }
+}
