@@ -94,6 +94,22 @@ struct SimulatedPool {
         #expect(pool.isRedacted(String(describing: results)))
     }
 
+    /// A lookup that waited its turn for a minute and then met a 504 waits for its retry too: the wait for the
+    /// pool's next free key starts again instead of counting the first one, so nothing is lost to the deadline.
+    @Test func aTransientFailureAfterAWaitForTheKeyIsRetriedNotLost() async throws {
+        let flaky = SimulatedKeyBehaviour(
+            failures: .requests([8]),
+            failureStatus: 504,
+            latency: .fixed(.milliseconds(300))
+        )
+        let pool = try SimulatedPool(keys: [("only", flaky)], perKeyLimits: [.perMinute(4)])
+        let inputs = (1...8).map { "late\($0).example.net" }
+        let results = try await pool.enrich(inputs, concurrency: 8)
+        #expect(results.map(\.status.name) == Array(repeating: LookupResult.Status.servedLive.name, count: 8))
+        #expect(pool.provider.count(status: 504) == 1)
+        #expect(pool.provider.maxUsesInAnyWindow(key: "only", window: .seconds(60)) <= 4)
+    }
+
     @Test func anInvalidKeyGetsAtMostOneRequest() async throws {
         let pool = try SimulatedPool(keys: [
             ("good-1", Self.twentyPerMinute), ("bad", .invalid()), ("good-2", Self.twentyPerMinute),
