@@ -282,14 +282,22 @@ struct AptosAccountCommand: CLICommand {
     let summary = "Show an account's sequence number and authentication key"
     var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
     var arguments: [ArgumentSpec] { [ArgumentSpec("ADDR", help: "The address: 0x and 1 to 64 hex digits")] }
+    var discussion: String? {
+        """
+        An address that has no account on chain yet is shown as unused, with sequence number 0 and the address \
+        as its authentication key, whether the node answers 404 account_not_found or a stateless 200 (exit 0 \
+        both ways).
+        """
+    }
     var examples: [String] { ["keyrotation aptos account 0x1"] }
 
     private struct Output: Encodable {
         var address: String
         var sequenceNumber: UInt64
         var authenticationKey: String
+        var unused: Bool
         enum CodingKeys: String, CodingKey {
-            case address, sequenceNumber = "sequence_number", authenticationKey = "authentication_key"
+            case address, sequenceNumber = "sequence_number", authenticationKey = "authentication_key", unused
         }
     }
 
@@ -298,11 +306,18 @@ struct AptosAccountCommand: CLICommand {
             let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
             let context = try AptosCommandContext(invocation)
             return try await AptosCommandContext.run(invocation) {
-                let account = try await context.client.account(address).value
+                let account: Account
+                do {
+                    account = try await context.client.account(address).value
+                } catch let error as AptosAPIError where error.code == .accountNotFound {
+                    // The other way a node says "never used" (a stateless account answers 200 with these values).
+                    account = Account(sequenceNumber: 0, authenticationKey: address.longForm)
+                }
                 let output = Output(
                     address: address.longForm,
                     sequenceNumber: account.sequenceNumber,
-                    authenticationKey: account.authenticationKey
+                    authenticationKey: account.authenticationKey,
+                    unused: account.isUnused(at: address)
                 )
                 if invocation.global.json {
                     try JSONOutput.write(output, to: invocation.stdout)
@@ -310,6 +325,8 @@ struct AptosAccountCommand: CLICommand {
                     invocation.stdout.line("address             \(output.address)")
                     invocation.stdout.line("sequence number     \(output.sequenceNumber)")
                     invocation.stdout.line("authentication key  \(output.authenticationKey)")
+                    let unused = output.unused ? "yes (no account on chain yet)" : "no"
+                    invocation.stdout.line("unused              \(unused)")
                 }
                 return .success
             }

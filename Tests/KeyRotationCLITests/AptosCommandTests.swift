@@ -96,6 +96,33 @@ struct AptosCommandTests {
         #expect(run.stdout.contains("sequence number"))
     }
 
+    /// A never-used address is "unused" whether the node answers 404 `account_not_found` or a stateless 200 with
+    /// sequence number 0 and the address as authentication key (PROVIDERS.md): a result (exit 0), shown the same.
+    @Test(arguments: [404, 200])
+    func anUnusedAccountIsAResultWhicheverWayTheNodeSaysIt(status: Int) async throws {
+        let address = "0x" + String(repeating: "0", count: 60) + "beef"
+        let body =
+            status == 404
+            ? #"{"message":"Account not found by Address(0xbeef) and Ledger version(7)","error_code":"account_not_found","vm_error_code":null}"#
+            : #"{"sequence_number":"0","authentication_key":"\#(address)"}"#
+        let server = LoopbackServer { _ in
+            .text(body, status: status, headers: ["Content-Type": "application/json", "X-Aptos-Chain-Id": "1"])
+        }
+        try server.start()
+        defer { server.stop() }
+        let environment = ["APTOS_BASE_URL": server.url("/v1").absoluteString]
+        let json = await runCLI(["aptos", "account", "0xbeef", "--json"], environment: environment)
+        #expect(json.code == .success, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["address"] as? String == address)
+        #expect(object["sequence_number"] as? Int == 0)
+        #expect(object["authentication_key"] as? String == address)
+        #expect(object["unused"] as? Bool == true)
+        let text = await runCLI(["aptos", "account", "0xbeef"], environment: environment)
+        #expect(text.code == .success, "\(text.stderr)")
+        #expect(text.stdout.contains("unused              yes"))
+    }
+
     @Test func resourcesListsTypes() async throws {
         let server = try self.aptos()
         let run = await runCLI(["aptos", "resources", "0x1"], environment: self.environment(server))
