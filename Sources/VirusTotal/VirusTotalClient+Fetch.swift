@@ -262,6 +262,18 @@ extension VirusTotalClient {
     /// The tightest remaining quota of a key now.
     func remainingQuota(of keyID: KeyID?) -> Int? {
         guard let keyID else { return nil }
-        return self.rotator.statistics().keys.first { $0.id == keyID }?.remaining.compactMap(\.remaining).min()
+        let pool = self.rotator.statistics().keys.first { $0.id == keyID }?.remaining.compactMap(\.remaining).min()
+        return self.remainingQuota(of: keyID, pool: pool)
+    }
+
+    /// `pool`, what the pool counts left on a key, lowered to what the store counts: a pool started on a store
+    /// knows how many uses earlier runs made in a rolling window but not when, so it can't count them itself.
+    func remainingQuota(of keyID: KeyID, pool: Int?) -> Int? {
+        let now = self.rotator.now()
+        guard let store = self.configuration.storage?.keyState,
+            let key = self.rotator.keys.first(where: { $0.id == keyID }),
+            let stored = (try? store.remaining(fingerprint: key.fingerprint, limits: key.limits, at: now)) ?? nil
+        else { return pool }
+        return pool.map { min($0, stored) } ?? stored
     }
 }

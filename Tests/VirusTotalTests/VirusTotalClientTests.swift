@@ -110,6 +110,28 @@ struct SimulatedPool {
         #expect(pool.provider.maxUsesInAnyWindow(key: "only", window: .seconds(60)) <= 4)
     }
 
+    /// The quota a key has left counts the uses other runs left in the store, rolling windows included (a pool
+    /// started on the store knows how many there were, not when, so it can't count them itself).
+    @Test func quotaLeftCountsTheUsesOtherRunsLeftInTheStore() async throws {
+        let directory = try TemporaryDirectory()
+        let storage = try KeyRotationStorage(path: directory.path())
+        let pool = try SimulatedPool(
+            keys: [("only", .healthy())],
+            perKeyLimits: [.perMinute(4), .perDay(500)],
+            storage: storage
+        )
+        let key = try #require(pool.client.rotator.keys.first)
+        for _ in 0..<3 {
+            _ = try storage.keyState.admit(
+                fingerprint: key.fingerprint,
+                cost: 1,
+                limits: key.limits,
+                at: pool.client.rotator.now()
+            )
+        }
+        #expect(pool.client.statistics().keys.first?.remainingQuota == 1)
+    }
+
     @Test func anInvalidKeyGetsAtMostOneRequest() async throws {
         let pool = try SimulatedPool(keys: [
             ("good-1", Self.twentyPerMinute), ("bad", .invalid()), ("good-2", Self.twentyPerMinute),
