@@ -306,9 +306,9 @@ final class FakeVirusTotal {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let paths = ["stdin", "stdout", "stderr"].map { directory.appendingPathComponent($0) }
-        FileManager.default.createFile(atPath: paths[0].path, contents: standardInput)
-        FileManager.default.createFile(atPath: paths[1].path, contents: nil)
-        FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: paths[0].path, contents: standardInput)
+        _ = FileManager.default.createFile(atPath: paths[1].path, contents: nil)
+        _ = FileManager.default.createFile(atPath: paths[2].path, contents: nil)
         let handles = [
             try FileHandle(forReadingFrom: paths[0]), try FileHandle(forWritingTo: paths[1]),
             try FileHandle(forWritingTo: paths[2]),
