@@ -264,6 +264,33 @@ struct AptosCommandTests {
         #expect(!run.allOutput.contains(Self.noditSecret))
     }
 
+    /// `--all` stops at 100 pages; when the API still has more it says so (the cursor to continue from), rather
+    /// than passing the first 100 pages off as the whole list.
+    @Test func allSaysWhereToContinueWhenItStopsAtItsPageBound() async throws {
+        let template = try JSONSerialization.jsonObject(with: try Fixture.data("nodit_web3_transactions_by_account"))
+        let first = try #require(((template as? [String: Any])?["items"] as? [Any])?.first)
+        let item = String(decoding: try JSONSerialization.data(withJSONObject: first), as: UTF8.self)
+        let server = LoopbackServer { request in
+            let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any]
+            let page = ((body?["cursor"] as? String).flatMap { Int($0.dropFirst(4)) } ?? 0) + 1
+            let answer = #"{"rpp":1,"cursor":"page\#(page)","items":[\#(item)]}"#
+            return .response(status: 200, headers: ["Content-Type": "application/json"], body: Data(answer.utf8))
+        }
+        try server.start()
+        defer { server.stop() }
+        let environment = [
+            "NODIT_API_KEYS": Self.noditSecret,
+            "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString,
+        ]
+        let json = await runCLI(["nodit", "transactions", "0x1", "--all", "--json"], environment: environment)
+        #expect(json.code == .success, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["items"] as? [Any])?.count == 100)
+        #expect(object["cursor"] as? String == "page100")
+        let text = await runCLI(["nodit", "transactions", "0x1", "--all"], environment: environment)
+        #expect(text.stderr.contains("--cursor page100"), "\(text.stderr)")
+    }
+
     @Test func noditCommandsNeedKeys() async throws {
         let run = await runCLI(["nodit", "tokens", "0x1"])
         #expect(run.code == .noUsableKey)
