@@ -76,7 +76,7 @@ struct Invocation: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw CLIError.failed("cannot write \(path): is a directory")
         }
-        return try OutputFile(path: path)
+        return try OutputFile(path: path, termination: self.termination)
     }
 
     /// Runs `body` with the sink results go to: the `--output` file (written atomically: committed when `body`
@@ -86,7 +86,7 @@ struct Invocation: Sendable {
         _ body: (any OutputSink) async throws -> ExitCode
     ) async throws -> ExitCode {
         guard let path = self.arguments.value("output"), path != "-" else { return try await body(self.stdout) }
-        let file = try opened ?? OutputFile(path: path)
+        let file = try opened ?? OutputFile(path: path, termination: self.termination)
         do {
             let code = try await body(file)
             try file.commit()

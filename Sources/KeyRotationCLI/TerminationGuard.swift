@@ -11,12 +11,18 @@ import Synchronization
 /// line and then saves its checkpoint, and a stop between the two would print that line again on the next run.
 ///
 /// A signal that arrives outside such a unit ends the process at once, as the default action would; one that
-/// arrives inside it ends the process as soon as the unit is done. Either way the process dies of that signal, so
-/// the shell sees the usual status (130 for Ctrl-C, 143 for `kill`).
+/// arrives inside it ends the process as soon as the unit is done. Either way the cleanups registered with
+/// ``addCleanup(_:)`` run first (an `--output` file's temporary file is removed), and the process dies of that
+/// signal, so the shell sees the usual status (130 for Ctrl-C, 143 for `kill`).
 final class TerminationGuard: Sendable {
     private struct State {
         var busy = false
         var pending: Int32?
+    }
+
+    private struct Cleanups {
+        var next = 0
+        var actions: [Int: @Sendable () -> Void] = [:]
     }
 
     /// The process's guard; ``installSignalHandlers()`` makes the signals go through it.
@@ -25,6 +31,7 @@ final class TerminationGuard: Sendable {
     private let state = Mutex(State())
     private let terminate: @Sendable (Int32) -> Void
     private let sources = Mutex<[any DispatchSourceSignal]>([])
+    private let cleanups = Mutex(Cleanups())
 
     /// Creates a guard that calls `terminate` with the signal's number to end the process (tests record it).
     init(terminate: @escaping @Sendable (Int32) -> Void) {
@@ -52,9 +59,34 @@ final class TerminationGuard: Sendable {
             if state.busy {
                 state.pending = state.pending ?? signal
             } else {
-                self.terminate(signal)
+                self.end(signal)
             }
         }
+    }
+
+    /// Registers `action` to run when a signal ends the process; returns the token that ``removeCleanup(_:)``
+    /// takes once the action is no longer needed.
+    func addCleanup(_ action: @escaping @Sendable () -> Void) -> Int {
+        self.cleanups.withLock { cleanups in
+            cleanups.next += 1
+            cleanups.actions[cleanups.next] = action
+            return cleanups.next
+        }
+    }
+
+    /// Forgets a cleanup registered with ``addCleanup(_:)``.
+    func removeCleanup(_ token: Int) {
+        _ = self.cleanups.withLock { $0.actions.removeValue(forKey: token) }
+    }
+
+    /// Runs the cleanups, then ends the process.
+    private func end(_ signal: Int32) {
+        let actions = self.cleanups.withLock { cleanups in
+            defer { cleanups.actions = [:] }
+            return cleanups.actions.sorted { $0.key < $1.key }.map(\.value)
+        }
+        for action in actions { action() }
+        self.terminate(signal)
     }
 
     /// Runs `body` with termination held off; a signal that came meanwhile ends the process right after it.
@@ -67,7 +99,7 @@ final class TerminationGuard: Sendable {
                 state.busy = false
                 if let signal = state.pending {
                     state.pending = nil
-                    self.terminate(signal)
+                    self.end(signal)
                 }
             }
         }
