@@ -132,6 +132,16 @@ struct SimulatedPool {
         #expect(pool.client.statistics().keys.first?.remainingQuota == 1)
     }
 
+    /// A lookup that failed on every attempt says what the last answer was, in the message people read.
+    @Test func exhaustedAttemptsNameTheLastAnswer() async throws {
+        let failing = SimulatedKeyBehaviour(failures: .always, failureStatus: 503)
+        let pool = try SimulatedPool(keys: [("only", failing)])
+        let result = try await pool.lookup("down.example.org")
+        let error = try #require(result.error)
+        #expect(error.code == .attemptsExhausted)
+        #expect(error.message.contains("HTTP 503"), "\(error.message)")
+    }
+
     @Test func anInvalidKeyGetsAtMostOneRequest() async throws {
         let pool = try SimulatedPool(keys: [
             ("good-1", Self.twentyPerMinute), ("bad", .invalid()), ("good-2", Self.twentyPerMinute),
