@@ -283,14 +283,22 @@ struct AptosAccountCommand: CLICommand {
     let summary = "Show an account's sequence number and authentication key"
     var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
     var arguments: [ArgumentSpec] { [ArgumentSpec("ADDR", help: "The address: 0x and 1 to 64 hex digits")] }
+    var discussion: String? {
+        """
+        An address that has no account on chain yet is shown as unused, with sequence number 0 and the address \
+        as its authentication key, whether the node answers 404 account_not_found or a stateless 200 (exit 0 \
+        both ways).
+        """
+    }
     var examples: [String] { ["keyrotation aptos account 0x1"] }
 
     private struct Output: Encodable {
         var address: String
         var sequenceNumber: UInt64
         var authenticationKey: String
+        var unused: Bool
         enum CodingKeys: String, CodingKey {
-            case address, sequenceNumber = "sequence_number", authenticationKey = "authentication_key"
+            case address, sequenceNumber = "sequence_number", authenticationKey = "authentication_key", unused
         }
     }
 
@@ -299,17 +307,25 @@ struct AptosAccountCommand: CLICommand {
             let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
             let context = try AptosCommandContext(invocation)
             return try await AptosCommandContext.run(invocation) {
-                let account = try await context.client.account(address).value
+                let account: Account
+                do {
+                    account = try await context.client.account(address).value
+                } catch let error as AptosAPIError where error.code == .accountNotFound {
+                    // The other way a node says "never used" (a stateless account answers 200 with these values).
+                    account = Account(sequenceNumber: 0, authenticationKey: address.longForm)
+                }
                 let output = Output(
                     address: address.longForm,
                     sequenceNumber: account.sequenceNumber,
-                    authenticationKey: account.authenticationKey
+                    authenticationKey: account.authenticationKey,
+                    unused: account.isUnused(at: address)
                 )
                 try invocation.print(output) {
                     [
                         "address             \(output.address)",
                         "sequence number     \(output.sequenceNumber)",
                         "authentication key  \(output.authenticationKey)",
+                        "unused              \(output.unused ? "yes (no account on chain yet)" : "no")",
                     ]
                 }
                 return .success
@@ -391,9 +407,10 @@ struct AptosStreamCommand: CLICommand {
         Pages of 100 are fetched ahead (4 at a time, across keys) and printed strictly in version order, one \
         line per transaction (one JSON object per line with --json); a page that fails on a passing fault (5xx, \
         resets, a body cut short) is asked for again, up to 3 times. With --checkpoint the next version is saved \
-        in FILE (as aptos.<network>.transactions) after each line is written, and a rerun starts there, so a \
-        killed stream repeats at most the line it was writing; without it nothing is saved and a rerun starts \
-        again at --from. Without --to the stream follows the head until it is stopped. --key-rate gives the \
+        in FILE (as aptos.<network>.transactions) after each line is written, and a rerun starts there; Ctrl-C \
+        (SIGINT) and SIGTERM wait for the line in progress and its checkpoint, so a rerun neither repeats nor \
+        skips a line (after SIGKILL or a crash it may repeat that one line). Without --checkpoint nothing is \
+        saved and a rerun starts again at --from. Without --to the stream follows the head until it is stopped. --key-rate gives the \
         per-key limits of both pools (Aptos Labs and Nodit keys).
         """
     }
@@ -428,9 +445,17 @@ struct AptosStreamCommand: CLICommand {
                 // The stream keeps no checkpoint: the command saves one after each line it has written.
                 for try await transaction in context.client.transactionStream(from: start, through: to) {
                     let summary = TransactionSummary(transaction)
-                    if invocation.global.json { try lines.write(summary) } else { invocation.stdout.line(summary.line) }
-                    if let checkpoint, let version = transaction.version {
-                        try checkpoint.save(next: version == .max ? version : version + 1)
+                    // A line and its checkpoint go together: SIGINT or SIGTERM waits for both, so a rerun neither
+                    // repeats nor skips a line.
+                    try invocation.termination.atomically {
+                        if invocation.global.json {
+                            try lines.write(summary)
+                        } else {
+                            invocation.stdout.line(summary.line)
+                        }
+                        if let checkpoint, let version = transaction.version {
+                            try checkpoint.save(next: version == .max ? version : version + 1)
+                        }
                     }
                 }
                 return .success

@@ -32,11 +32,25 @@ struct CLIEnvironment: Sendable {
 
     /// The provider's keys from the variables, each with `limits`.
     ///
-    /// - Throws: ``CLIError`` (exit 3) naming the variables to set, never a value.
+    /// - Throws: ``CLIError`` (exit 3) naming the variables to set, never a value: when there is no key, or when a
+    ///   key holds a line break or another control character (HTTP can't carry it in a header, so the request would
+    ///   go out without a key), as a list of keys one per line does.
     func keys(for provider: CLIProvider, limits: [RateLimit]) throws(CLIError) -> [APIKey] {
         let source = KeySource.variables(self.variables, prefix: provider.keyPrefix)
         do {
-            return try source.keys(limits: limits)
+            let keys = try source.keys(limits: limits)
+            if let index = keys.firstIndex(where: { key in
+                key.secret.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            }) {
+                throw CLIError.noUsableKey(
+                    "\(provider.displayName) key \(index + 1) (from \(provider.keyVariables)) holds a line break or "
+                        + "another control character, which can't be sent in a header: separate keys with commas "
+                        + "(for example \(provider.keyPrefix)_API_KEYS=key1,key2)"
+                )
+            }
+            return keys
+        } catch let error as CLIError {
+            throw error
         } catch let error as KeySourceError {
             if error.code == .noKeys {
                 throw CLIError.noUsableKey(

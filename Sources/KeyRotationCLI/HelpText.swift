@@ -27,6 +27,10 @@ enum HelpText {
             ("XDG_DATA_HOME", "Default store: $XDG_DATA_HOME/keyrotation/state.sqlite (else ~/.local/share/…)"),
         ]
         variables += CLIProvider.all.map { ($0.baseURLVariable, "\($0.displayName) base URL (http only for loopback)") }
+        variables += [
+            ("NODIT_WEB3_BASE_URL", "Nodit Web3 Data API base URL (http only for loopback)"),
+            ("VT_REPORT_TTL", "How long stored VirusTotal answers are served (45m, 2h, 1d; 0 = forever; --ttl wins)"),
+        ]
         text += Self.columns(variables)
         text += "\nExit codes:\n"
         text += Self.columns(ExitCode.documented.map { ("\($0.code)", $0.meaning) })

@@ -1,3 +1,4 @@
+import Foundation
 import KeyRotation
 
 /// Opens the key-state store at a path; `nil` keeps key state in memory (the process's own view only).
@@ -22,6 +23,8 @@ struct Invocation: Sendable {
     let stderr: any OutputSink
     /// Opens the key-state store (see ``stateStore()``).
     let makeStateStore: StateStoreFactory
+    /// Holds SIGINT and SIGTERM off while a unit of output is half done.
+    var termination: TerminationGuard = .shared
 
     /// `keys status`: how the user runs this command, for messages.
     var commandPath: String { "\(self.group) \(self.command)" }
@@ -63,11 +66,27 @@ struct Invocation: Sendable {
 
     // MARK: Output
 
+    /// Opens the `--output` file now (`nil` when results go to stdout), so a command that spends quota finds out
+    /// that the path can't be written (a missing folder, a folder) before it sends anything.
+    ///
+    /// - Throws: ``CLIError`` (exit 1) naming the path.
+    func openOutput() throws(CLIError) -> OutputFile? {
+        guard let path = self.arguments.value("output"), path != "-" else { return nil }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CLIError.failed("cannot write \(path): is a directory")
+        }
+        return try OutputFile(path: path, termination: self.termination)
+    }
+
     /// Runs `body` with the sink results go to: the `--output` file (written atomically: committed when `body`
-    /// returns, discarded when it throws) or stdout.
-    func withOutput(_ body: (any OutputSink) async throws -> ExitCode) async throws -> ExitCode {
+    /// returns, discarded when it throws; `opened` when ``openOutput()`` opened it already) or stdout.
+    func withOutput(
+        _ opened: OutputFile? = nil,
+        _ body: (any OutputSink) async throws -> ExitCode
+    ) async throws -> ExitCode {
         guard let path = self.arguments.value("output"), path != "-" else { return try await body(self.stdout) }
-        let file = try OutputFile(path: path)
+        let file = try opened ?? OutputFile(path: path, termination: self.termination)
         do {
             let code = try await body(file)
             try file.commit()

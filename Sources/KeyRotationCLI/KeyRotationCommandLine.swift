@@ -14,14 +14,18 @@ struct KeyRotationCommandLine: Sendable {
     var groups: [CommandGroup]
     /// Opens the key-state store for commands; the default keeps state in memory.
     var makeStateStore: StateStoreFactory
+    /// Holds SIGINT and SIGTERM off while a command finishes a unit of output (``TerminationGuard``).
+    var termination: TerminationGuard
 
     /// Creates a command line with `groups` (default: every registered group).
     init(
         groups: [CommandGroup] = CommandRegistry.groups,
-        makeStateStore: @escaping StateStoreFactory = KeyRotationCommandLine.defaultStateStore
+        makeStateStore: @escaping StateStoreFactory = KeyRotationCommandLine.defaultStateStore,
+        termination: TerminationGuard = .shared
     ) {
         self.groups = groups
         self.makeStateStore = makeStateStore
+        self.termination = termination
     }
 
     /// The default store: SQLite at the resolved store path, so quotas and cooldowns hold across runs and processes.
@@ -150,7 +154,8 @@ struct KeyRotationCommandLine: Sendable {
             environment: CLIEnvironment(variables: environment),
             stdout: stdout,
             stderr: stderr,
-            makeStateStore: self.makeStateStore
+            makeStateStore: self.makeStateStore,
+            termination: self.termination
         )
         guard global.verbose else { return await command.run(invocation) }
         // Every attempt of every request the command makes, by key id (never the key), on stderr.

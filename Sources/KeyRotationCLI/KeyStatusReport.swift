@@ -1,4 +1,5 @@
 import KeyRotation
+import KeyRotationStore
 
 /// What `keys status` shows: per key its id, state and quota left, never the key. The `--json` form.
 struct KeyStatusReport: Hashable, Sendable, Encodable {
@@ -53,6 +54,21 @@ struct KeyStatusReport: Hashable, Sendable, Encodable {
                 limits: key.remaining.map { Limit(limit: "\($0.limit)", remaining: $0.remaining) },
                 nextAvailable: key.nextAvailable.map { "\($0)" }
             )
+        }
+    }
+
+    /// Lowers what each limit has left to what `store` counts for it: a new pool knows how many uses of a rolling
+    /// window earlier runs left in the store but not their instants, so it can't count them itself (it keeps such a
+    /// key out until the window has room, but would show the window as unused).
+    mutating func countUses(in store: SQLiteKeyStateStore, keys: [APIKey], at now: Timestamp) {
+        for key in keys {
+            guard let index = self.keys.firstIndex(where: { $0.id == key.id.rawValue }) else { continue }
+            for (part, limit) in key.limits.enumerated() where self.keys[index].limits.indices.contains(part) {
+                guard let left = (try? store.remaining(fingerprint: key.fingerprint, limits: [limit], at: now)) ?? nil
+                else { continue }
+                let shown = self.keys[index].limits[part].remaining
+                self.keys[index].limits[part].remaining = shown.map { min($0, left) } ?? left
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import KeyRotation
+import KeyRotationStore
 
 /// `keyrotation keys status --provider vt|aptos|nodit [--json]`: each key's id, state and quota left.
 ///
@@ -36,12 +37,17 @@ struct KeysStatusCommand: CLICommand {
             guard let provider = invocation.arguments.value("provider").flatMap(CLIProvider.init(name:)) else {
                 throw UsageError("missing option --provider \(CLIProvider.names.joined(separator: "|"))")
             }
-            let rotator = try invocation.makeRotator(for: provider)
-            let report = KeyStatusReport(
+            let keys = try invocation.keys(for: provider)
+            let store = try invocation.stateStore()
+            let rotator = invocation.makeRotator(keys: keys, provider: provider, store: store)
+            var report = KeyStatusReport(
                 provider: provider,
                 strategy: rotator.strategy,
                 statistics: rotator.statistics()
             )
+            if let store = store as? SQLiteKeyStateStore {
+                report.countUses(in: store, keys: rotator.keys, at: rotator.now())
+            }
             return try await invocation.withOutput { sink in
                 if invocation.global.json {
                     try JSONOutput.write(report, to: sink)

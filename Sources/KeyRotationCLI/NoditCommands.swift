@@ -31,7 +31,10 @@ extension OptionSpec {
     /// `--cursor C`.
     static let noditCursor = OptionSpec.text("cursor", placeholder: "C", help: "Continue after this cursor")
     /// `--all`.
-    static let noditAll = OptionSpec.flag("all", help: "Follow cursors to the last page (at most 100 pages)")
+    static let noditAll = OptionSpec.flag(
+        "all",
+        help: "Follow cursors to the last page (at most 100 pages; the cursor to continue from is printed if more)"
+    )
 }
 
 /// The Data API client a Nodit command uses, and the shared command flow.
@@ -73,9 +76,11 @@ struct NoditCommandContext {
                 let items: [Item]
                 var next: String?
                 if invocation.arguments.flag("all") {
-                    items = try await context.client.all {
+                    let pages = try await context.client.pages {
                         try await page(context.client, address, pageSize, $0 ?? cursor)
                     }
+                    items = pages.items
+                    next = pages.cursor  // set when the page bound stopped the list early
                 } else {
                     let one = try await page(context.client, address, pageSize, cursor)
                     items = one.items

@@ -21,11 +21,15 @@ final class OutputFile: OutputSink {
     /// The temporary file being written.
     let temporaryPath: String
     private let state: Mutex<State>
+    /// Removes the temporary file if a signal ends the process first.
+    private let termination: TerminationGuard?
+    private let cleanup: Int?
 
-    /// Creates the temporary file next to `path`.
+    /// Creates the temporary file next to `path`; `termination` removes it if a signal ends the process before
+    /// ``commit()`` or ``discard()``.
     ///
     /// - Throws: ``CLIError`` (exit 1) naming the path when the directory can't be written.
-    init(path: String) throws(CLIError) {
+    init(path: String, termination: TerminationGuard? = nil) throws(CLIError) {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -38,9 +42,12 @@ final class OutputFile: OutputSink {
             )
         }
         _ = fchmod(descriptor, 0o644)
+        let temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.path = path
-        self.temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        self.temporaryPath = temporaryPath
         self.state = Mutex(State(descriptor: descriptor))
+        self.termination = termination
+        self.cleanup = termination?.addCleanup { _ = unlink(temporaryPath) }
     }
 
     deinit {
@@ -83,6 +90,7 @@ final class OutputFile: OutputSink {
             if state.failure == nil, rename(self.temporaryPath, self.path) != 0 { state.failure = errno }
             return state.failure
         }
+        if let cleanup { self.termination?.removeCleanup(cleanup) }
         if let failure {
             _ = unlink(self.temporaryPath)
             throw CLIError.failed("cannot write \(self.path): \(Self.reason(failure))")
@@ -98,6 +106,7 @@ final class OutputFile: OutputSink {
             return true
         }
         if wasOpen { _ = unlink(self.temporaryPath) }
+        if wasOpen, let cleanup { self.termination?.removeCleanup(cleanup) }
     }
 
     private static func reason(_ code: Int32) -> String {

@@ -52,6 +52,7 @@ struct VirusTotalLookupCommand: CLICommand {
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
             let client = try invocation.virusTotalClient()
+            let output = try invocation.openOutput()
             let options = LookupOptions(
                 forceRefresh: invocation.arguments.flag("refresh"),
                 maximumWait: invocation.arguments.flag("no-wait") ? .zero : nil,
@@ -61,7 +62,7 @@ struct VirusTotalLookupCommand: CLICommand {
             for input in invocation.arguments.argument("IOC") {
                 results.append(await client.lookup(input, options: options))
             }
-            return try await invocation.writeLookups(results)
+            return try await invocation.writeLookups(results, to: output)
         }
     }
 }
@@ -107,6 +108,7 @@ struct VirusTotalEnrichCommand: CLICommand {
         await invocation.perform {
             // The client first: a missing key or a bad setting is reported before stdin is read (or waited on).
             let client = try invocation.virusTotalClient()
+            let output = try invocation.openOutput()
             let inputs = try VirusTotalInput.lines(from: invocation.arguments.argument("FILE").first ?? "-")
             let options = LookupOptions(
                 forceRefresh: invocation.arguments.flag("refresh"),
@@ -123,7 +125,7 @@ struct VirusTotalEnrichCommand: CLICommand {
             progress.finish()
             let results = await run.results
             let format = invocation.arguments.value("format") ?? (invocation.global.json ? "json" : "table")
-            return try await invocation.withOutput { sink in
+            return try await invocation.withOutput(output) { sink in
                 try LookupRecord.write(results, format: format, to: sink)
                 return VirusTotalExit.code(for: results, invocation: invocation)
             }
@@ -173,11 +175,12 @@ struct VirusTotalRefreshCommand: CLICommand {
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
             let client = try invocation.virusTotalClient()
+            let output = try invocation.openOutput()
             var results: [LookupResult] = []
             for input in invocation.arguments.argument("IOC") {
                 results.append(await client.lookup(input, options: .refresh))
             }
-            return try await invocation.writeLookups(results)
+            return try await invocation.writeLookups(results, to: output)
         }
     }
 }
@@ -232,10 +235,11 @@ struct VirusTotalRunQueueCommand: CLICommand {
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
             let client = try invocation.virusTotalClient()
+            let output = try invocation.openOutput()
             let results = await client.runQueue(limit: invocation.arguments.integer("limit") ?? 100)
             let left = client.statistics().queueDepth
             invocation.stderr.line("keyrotation: \(results.count) queued lookup(s) run, \(left) still queued")
-            return try await invocation.withOutput { sink in
+            return try await invocation.withOutput(output) { sink in
                 try LookupRecord.write(results, format: invocation.global.json ? "json" : "table", to: sink)
                 return VirusTotalExit.code(for: results, invocation: invocation)
             }
@@ -268,9 +272,10 @@ struct VirusTotalStatsCommand: CLICommand {
 }
 
 extension Invocation {
-    /// Writes lookups as `vt lookup` and `vt refresh` do (a summary per IOC, or JSON) and returns the exit code.
-    func writeLookups(_ results: [LookupResult]) async throws -> ExitCode {
-        try await self.withOutput { sink in
+    /// Writes lookups as `vt lookup` and `vt refresh` do (a summary per IOC, or JSON) to `output` (opened by
+    /// ``openOutput()``; `nil`: stdout) and returns the exit code.
+    func writeLookups(_ results: [LookupResult], to output: OutputFile?) async throws -> ExitCode {
+        try await self.withOutput(output) { sink in
             if self.global.json {
                 try JSONOutput.write(results.map(LookupRecord.init), to: sink)
             } else {

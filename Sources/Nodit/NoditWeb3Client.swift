@@ -130,15 +130,29 @@ public final class NoditWeb3Client<C: Clock>: Sendable where C.Duration == Durat
         maximumPages: Int = 100,
         _ page: (String?) async throws -> NoditPage<Item>
     ) async throws -> [Item] {
+        try await self.pages(maximumPages: maximumPages, page).items
+    }
+
+    /// The pages of a cursor list, up to `maximumPages`, as one page: every item read, and the cursor to continue
+    /// from when the list goes on past the last page read (`nil` when it was read to its end).
+    ///
+    /// - Parameters:
+    ///   - maximumPages: The most pages read. Default 100.
+    ///   - page: Reads one page given the previous page's cursor (`nil` for the first).
+    public func pages<Item: Decodable & Sendable>(
+        maximumPages: Int = 100,
+        _ page: (String?) async throws -> NoditPage<Item>
+    ) async throws -> NoditPage<Item> {
         var items: [Item] = []
         var cursor: String?
         for _ in 0..<max(1, maximumPages) {
             let next = try await page(cursor)
             items += next.items
-            guard let following = next.cursor, following != cursor else { break }
+            // No cursor, or the same one again (a server that would loop): the list ends here.
+            guard let following = next.cursor, following != cursor else { return NoditPage(items: items) }
             cursor = following
         }
-        return items
+        return NoditPage(cursor: cursor, items: items)
     }
 
     // MARK: Sending

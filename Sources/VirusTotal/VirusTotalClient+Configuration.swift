@@ -28,7 +28,9 @@ extension VirusTotalClient {
         }
         /// Answers kept in memory (least recently used go first). Default 1,024; 0 turns the memory cache off.
         public var memoryCacheEntries: Int = 1024
-        /// How long a lookup may wait for a key and retry when its options set no wait. Default 120 s.
+        /// How long a lookup may wait for a key and retry when its options set no wait. Default 120 s. When it passes
+        /// while the pool frees a key within another such span (the keys are busy, not spent), the lookup waits
+        /// again, up to 30 times.
         public var lookupTimeout: Duration = .seconds(120)
         /// Attempts per lookup that may end in a transient failure (5xx, reset, timeout), the first included.
         /// Default 2: one automatic retry, after a backoff and on another key when there is one. More would let one

@@ -33,26 +33,6 @@ extension VirusTotalClient {
         return Enrichment(progress: progress, task: task)
     }
 
-    /// One lookup of a batch. A lookup that ran out of time only because the batch's own lookups were ahead of it
-    /// in the pool's queue goes again, as long as the pool will serve again within the wait the options allow: a
-    /// higher `concurrency` than the keys can serve makes the batch wait, never fail. A pool spent for longer (a
-    /// daily quota) still fails, or queues, at once.
-    private func lookupInBatch(_ ioc: IOC, input: String, options: LookupOptions) async -> LookupResult {
-        let wait = options.maximumWait ?? self.configuration.lookupTimeout
-        var result = await self.lookup(ioc, input: input, options: options)
-        // Bounded: each round waited in the pool's first-in-first-out queue, which only moves forward.
-        for _ in 0..<Self.batchRetries where !Task.isCancelled && !options.queuesWhenLimited {
-            guard case .failed(let error) = result.status, error.code == .allKeysLimited, let eta = error.eta,
-                self.rotator.now().duration(to: eta) <= wait
-            else { break }
-            result = await self.lookup(ioc, input: input, options: options)
-        }
-        return result
-    }
-
-    /// How many times a lookup of a batch may go back to the pool's queue.
-    static var batchRetries: Int { 1_000 }
-
     private func runEnrichment(
         _ inputs: [String],
         width: Int,
@@ -93,7 +73,7 @@ extension VirusTotalClient {
                         let error = VirusTotalError(.cancelled, "the batch was cancelled before \(ioc) was looked up")
                         return (at, LookupResult(input: input, ioc: ioc, status: .failed(error)))
                     }
-                    return (at, await self.lookupInBatch(ioc, input: input, options: options))
+                    return (at, await self.lookup(ioc, input: input, options: options))
                 }
             }
             for _ in 0..<width { startNext() }

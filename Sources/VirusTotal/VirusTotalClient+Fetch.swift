@@ -68,7 +68,11 @@ extension VirusTotalClient {
         let deadline = start.advanced(by: options.queuesWhenLimited ? self.configuration.lookupTimeout : wait)
         let sent: RotatingClient<C>.Result
         do {
-            sent = try await self.client.send(self.client.profile.request(.get, ioc.apiPath), deadline: deadline)
+            sent = try await self.send(
+                ioc,
+                deadline: deadline,
+                waitsAgain: options.maximumWait == nil && !options.queuesWhenLimited && queueItem == nil
+            )
         } catch let error as RotatingClientError {
             let failure = VirusTotalError(error)
             if failure.code == .allKeysLimited, options.queuesWhenLimited || queueItem != nil,
@@ -145,6 +149,35 @@ extension VirusTotalClient {
                     providerCode: sent.classification.providerCode
                 )
             )
+        }
+    }
+
+    /// The most times a lookup waits its turn for a key again (``send(_:deadline:waitsAgain:)``): an hour with the
+    /// default lookup timeout.
+    static var maximumWaits: Int { 30 }
+
+    /// Sends the lookup of `ioc`. With `waitsAgain`, a lookup that ran out of time only because every key was busy
+    /// (a batch wider than the pool, or a retry after a 5xx that went to the back of the line) waits again, with a new
+    /// deadline one lookup timeout away, as long as the pool frees a key within that timeout; a pool spent for the
+    /// day (a key free only later) still fails at once.
+    private func send(
+        _ ioc: IOC,
+        deadline: C.Instant,
+        waitsAgain: Bool
+    ) async throws -> RotatingClient<C>.Result {
+        var deadline = deadline
+        var waits = 0
+        while true {
+            do {
+                return try await self.client.send(self.client.profile.request(.get, ioc.apiPath), deadline: deadline)
+            } catch let error as RotatingClientError where waitsAgain && error.code == .allKeysLimited {
+                let now = self.rotator.now()
+                guard waits < Self.maximumWaits, let eta = error.eta,
+                    now.duration(to: eta) <= self.configuration.lookupTimeout
+                else { throw error }
+                waits += 1
+                deadline = self.clock.now.advanced(by: self.configuration.lookupTimeout)
+            }
         }
     }
 
@@ -229,6 +262,18 @@ extension VirusTotalClient {
     /// The tightest remaining quota of a key now.
     func remainingQuota(of keyID: KeyID?) -> Int? {
         guard let keyID else { return nil }
-        return self.rotator.statistics().keys.first { $0.id == keyID }?.remaining.compactMap(\.remaining).min()
+        let pool = self.rotator.statistics().keys.first { $0.id == keyID }?.remaining.compactMap(\.remaining).min()
+        return self.remainingQuota(of: keyID, pool: pool)
+    }
+
+    /// `pool`, what the pool counts left on a key, lowered to what the store counts: a pool started on a store
+    /// knows how many uses earlier runs made in a rolling window but not when, so it can't count them itself.
+    func remainingQuota(of keyID: KeyID, pool: Int?) -> Int? {
+        let now = self.rotator.now()
+        guard let store = self.configuration.storage?.keyState,
+            let key = self.rotator.keys.first(where: { $0.id == keyID }),
+            let stored = (try? store.remaining(fingerprint: key.fingerprint, limits: key.limits, at: now)) ?? nil
+        else { return pool }
+        return pool.map { min($0, stored) } ?? stored
     }
 }

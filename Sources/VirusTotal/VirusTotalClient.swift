@@ -223,7 +223,7 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
                     id: key.id,
                     state: key.state.name,
                     uses: key.uses,
-                    remainingQuota: key.remaining.compactMap(\.remaining).min()
+                    remainingQuota: self.remainingQuota(of: key.id, pool: key.remaining.compactMap(\.remaining).min())
                 )
             }
         )

@@ -102,6 +102,10 @@ public struct VirusTotalError: Error, Hashable, Sendable, CustomStringConvertibl
         var message = error.message
         if let transport = error.transportError, !message.contains(transport.message) {
             message += " (\(transport.message))"
+        } else if error.transportError == nil, let status = error.lastStatus {
+            // What the server last said, where people read it: "every attempt failed (last answer: HTTP 503 …)".
+            let said = [error.providerCode, error.providerMessage].compactMap { $0 }.joined(separator: ": ")
+            message += " (last answer: HTTP \(status)\(said.isEmpty ? "" : " " + said))"
         }
         self.init(
             code,

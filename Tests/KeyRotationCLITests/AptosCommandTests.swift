@@ -96,6 +96,33 @@ struct AptosCommandTests {
         #expect(run.stdout.contains("sequence number"))
     }
 
+    /// A never-used address is "unused" whether the node answers 404 `account_not_found` or a stateless 200 with
+    /// sequence number 0 and the address as authentication key (PROVIDERS.md): a result (exit 0), shown the same.
+    @Test(arguments: [404, 200])
+    func anUnusedAccountIsAResultWhicheverWayTheNodeSaysIt(status: Int) async throws {
+        let address = "0x" + String(repeating: "0", count: 60) + "beef"
+        let body =
+            status == 404
+            ? #"{"message":"Account not found by Address(0xbeef) and Ledger version(7)","error_code":"account_not_found","vm_error_code":null}"#
+            : #"{"sequence_number":"0","authentication_key":"\#(address)"}"#
+        let server = LoopbackServer { _ in
+            .text(body, status: status, headers: ["Content-Type": "application/json", "X-Aptos-Chain-Id": "1"])
+        }
+        try server.start()
+        defer { server.stop() }
+        let environment = ["APTOS_BASE_URL": server.url("/v1").absoluteString]
+        let json = await runCLI(["aptos", "account", "0xbeef", "--json"], environment: environment)
+        #expect(json.code == .success, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["address"] as? String == address)
+        #expect(object["sequence_number"] as? Int == 0)
+        #expect(object["authentication_key"] as? String == address)
+        #expect(object["unused"] as? Bool == true)
+        let text = await runCLI(["aptos", "account", "0xbeef"], environment: environment)
+        #expect(text.code == .success, "\(text.stderr)")
+        #expect(text.stdout.contains("unused              yes"))
+    }
+
     @Test func resourcesListsTypes() async throws {
         let server = try self.aptos()
         let run = await runCLI(["aptos", "resources", "0x1"], environment: self.environment(server))
@@ -237,6 +264,33 @@ struct AptosCommandTests {
         #expect(!run.allOutput.contains(Self.noditSecret))
     }
 
+    /// `--all` stops at 100 pages; when the API still has more it says so (the cursor to continue from), rather
+    /// than passing the first 100 pages off as the whole list.
+    @Test func allSaysWhereToContinueWhenItStopsAtItsPageBound() async throws {
+        let template = try JSONSerialization.jsonObject(with: try Fixture.data("nodit_web3_transactions_by_account"))
+        let first = try #require(((template as? [String: Any])?["items"] as? [Any])?.first)
+        let item = String(decoding: try JSONSerialization.data(withJSONObject: first), as: UTF8.self)
+        let server = LoopbackServer { request in
+            let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any]
+            let page = ((body?["cursor"] as? String).flatMap { Int($0.dropFirst(4)) } ?? 0) + 1
+            let answer = #"{"rpp":1,"cursor":"page\#(page)","items":[\#(item)]}"#
+            return .response(status: 200, headers: ["Content-Type": "application/json"], body: Data(answer.utf8))
+        }
+        try server.start()
+        defer { server.stop() }
+        let environment = [
+            "NODIT_API_KEYS": Self.noditSecret,
+            "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString,
+        ]
+        let json = await runCLI(["nodit", "transactions", "0x1", "--all", "--json"], environment: environment)
+        #expect(json.code == .success, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["items"] as? [Any])?.count == 100)
+        #expect(object["cursor"] as? String == "page100")
+        let text = await runCLI(["nodit", "transactions", "0x1", "--all"], environment: environment)
+        #expect(text.stderr.contains("--cursor page100"), "\(text.stderr)")
+    }
+
     @Test func noditCommandsNeedKeys() async throws {
         let run = await runCLI(["nodit", "tokens", "0x1"])
         #expect(run.code == .noUsableKey)
@@ -280,6 +334,35 @@ struct AptosCommandTests {
         #expect(seen.count == 150)
         #expect(seen.enumerated().allSatisfy { index, saved in saved == (index == 0 ? nil : UInt64(index)) })
         #expect(try checkpoint.value("aptos.mainnet.transactions") == 150)
+    }
+
+    /// SIGINT or SIGTERM while a line is being written waits for that line's checkpoint: the process ends with the
+    /// line saved, so a rerun neither repeats nor skips it.
+    @Test func aTerminationSignalWaitsForTheLinesCheckpoint() async throws {
+        let server = try self.aptos()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-signal-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let checkpoint = CheckpointStore(database: try SQLiteDatabase(path: path))
+        let ended = Locked<[(signal: Int32, saved: UInt64?)]>([])
+        let termination = TerminationGuard { signal in
+            let saved = try? checkpoint.value("aptos.mainnet.transactions")
+            ended.withLock { $0.append((signal, saved)) }
+        }
+        // The signal arrives while the 10th line (version 9) is being written.
+        let stdout = SignallingOutput(signal: SIGTERM, atLine: 10, termination: termination)
+        let environment = self.environment(server).merging(
+            ["XDG_DATA_HOME": FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path]
+        ) { $1 }
+        _ = await KeyRotationCommandLine(groups: CommandRegistry.groups, termination: termination).run(
+            arguments: ["aptos", "stream", "--from", "0", "--to", "49", "--checkpoint", path],
+            environment: environment,
+            stdout: stdout,
+            stderr: CapturedOutput()
+        )
+        #expect(ended.value.map(\.signal) == [SIGTERM])
+        #expect(ended.value.first?.saved == 10)
     }
 
     @Test func keyRateIsHonouredForAptosKeys() async throws {
@@ -351,5 +434,29 @@ private final class CheckpointWatchingOutput: OutputSink {
     func write(_ text: String) {
         let saved = try? self.checkpoint.value("aptos.mainnet.transactions")
         self.state.withLock { $0.append(saved) }
+    }
+}
+
+/// Standard output that delivers a termination signal to `termination` while it writes line `atLine`.
+private final class SignallingOutput: OutputSink {
+    let signal: Int32
+    let atLine: Int
+    let termination: TerminationGuard
+    private let lines = Locked(0)
+
+    init(signal: Int32, atLine: Int, termination: TerminationGuard) {
+        self.signal = signal
+        self.atLine = atLine
+        self.termination = termination
+    }
+
+    var isTerminal: Bool { false }
+
+    func write(_ text: String) {
+        let count = self.lines.withLock { lines -> Int in
+            lines += 1
+            return lines
+        }
+        if count == self.atLine { self.termination.deliver(self.signal) }
     }
 }

@@ -35,6 +35,19 @@ import Testing
         #expect(error?.message.contains("aptosSecretValue") == false)
     }
 
+    /// A key with a line break or another control character inside (a list from `$(cat keys.txt)`, one key per
+    /// line) can't go in a header: HTTP drops it and the provider answers "no key sent". It is refused up front,
+    /// naming the variables and the separator, never a value.
+    @Test(arguments: ["firstSecret0123\nsecondSecret0123", "firstSecret0123\r\nsecondSecret0123", "first\u{1}Secret"])
+    func aKeyWithAControlCharacterIsRefusedNamingTheSeparator(_ value: String) throws {
+        let environment = CLIEnvironment(variables: ["VT_API_KEYS": value])
+        let error = #expect(throws: CLIError.self) { try environment.keys(for: .virusTotal, limits: []) }
+        #expect(error?.exitCode == .noUsableKey)
+        #expect(error?.message.contains("VT_API_KEYS") == true)
+        #expect(error?.message.contains("comma") == true)
+        #expect(error?.message.contains("Secret") == false)
+    }
+
     @Test func globalOptionsParseRatesAndStrategies() throws {
         let parsed = try CommandLineArguments.parse(
             ["--key-rate", "4/min,500/day", "--key-rate", "spacing=100ms", "--strategy", "health-aware", "--json"],

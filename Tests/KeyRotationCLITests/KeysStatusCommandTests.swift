@@ -1,5 +1,6 @@
 import Foundation
 import KeyRotation
+import KeyRotationStore
 import KeyRotationTesting
 import Testing
 
@@ -84,6 +85,28 @@ import Testing
             unlimited.stdout
                 == "KEY      STATE      USES  LIMITS      NEXT AVAILABLE\naptos-1  available     0  none known  now\n"
         )
+    }
+
+    /// What each limit has left comes from the store, rolling windows included: uses an earlier run made in the
+    /// last minute show, although a new pool can't replay their instants.
+    @Test func limitsLeftCountTheUsesOfEarlierRunsInTheStore() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID()).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let store = try SQLiteKeyStateStore(path: path)
+        let limits: [RateLimit] = [.perMinute(4), .perDay(500)]
+        let fingerprint = APIKey(Self.secrets[0]).fingerprint
+        for _ in 0..<3 { _ = try store.admit(fingerprint: fingerprint, cost: 1, limits: limits, at: Timestamp(Date())) }
+        let run = await runCLI(
+            ["keys", "status", "--provider", "vt", "--json", "--store", path],
+            environment: Self.environment
+        )
+        #expect(run.code == .success, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let keys = try #require(object["keys"] as? [[String: Any]])
+        let left = keys.map { key in ((key["limits"] as? [[String: Any]]) ?? []).map { $0["remaining"] as? Int } }
+        #expect(left == [[1, 497], [4, 500]])
     }
 
     @Test func theStateStoreFactoryGetsTheResolvedPath() async {

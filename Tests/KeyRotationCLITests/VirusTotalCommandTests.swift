@@ -163,6 +163,21 @@ final class FakeVirusTotal {
         #expect(text.contains("a.example,domain,cached"))
     }
 
+    /// An --output that can't be written (a missing folder, a folder) fails before any lookup spends quota.
+    @Test func anUnwritableOutputFailsBeforeAnyLookup() async throws {
+        let fake = try FakeVirusTotal()
+        let file = try fake.write(["a.example", "b.example"])
+        let missing = fake.directory.appendingPathComponent("no/such/folder/out.csv").path
+        for command in [["vt", "enrich", file], ["vt", "lookup", "a.example"], ["vt", "refresh", "b.example"]] {
+            for output in [missing, fake.directory.path] {
+                let run = await runCLI(command + ["--output", output], environment: fake.environment())
+                #expect(run.code == .someFailed, "\(command) -o \(output)")
+                #expect(run.stderr.contains(output) || run.stderr.contains("no/such/folder"), "\(run.stderr)")
+            }
+        }
+        #expect(fake.server.requests.isEmpty)
+    }
+
     @Test func exitCodes() async throws {
         let fake = try FakeVirusTotal()
         var noKeys = fake.environment()

@@ -94,6 +94,54 @@ struct SimulatedPool {
         #expect(pool.isRedacted(String(describing: results)))
     }
 
+    /// A lookup that waited its turn for a minute and then met a 504 waits for its retry too: the wait for the
+    /// pool's next free key starts again instead of counting the first one, so nothing is lost to the deadline.
+    @Test func aTransientFailureAfterAWaitForTheKeyIsRetriedNotLost() async throws {
+        let flaky = SimulatedKeyBehaviour(
+            failures: .requests([8]),
+            failureStatus: 504,
+            latency: .fixed(.milliseconds(300))
+        )
+        let pool = try SimulatedPool(keys: [("only", flaky)], perKeyLimits: [.perMinute(4)])
+        let inputs = (1...8).map { "late\($0).example.net" }
+        let results = try await pool.enrich(inputs, concurrency: 8)
+        #expect(results.map(\.status.name) == Array(repeating: LookupResult.Status.servedLive.name, count: 8))
+        #expect(pool.provider.count(status: 504) == 1)
+        #expect(pool.provider.maxUsesInAnyWindow(key: "only", window: .seconds(60)) <= 4)
+    }
+
+    /// The quota a key has left counts the uses other runs left in the store, rolling windows included (a pool
+    /// started on the store knows how many there were, not when, so it can't count them itself).
+    @Test func quotaLeftCountsTheUsesOtherRunsLeftInTheStore() async throws {
+        let directory = try TemporaryDirectory()
+        let storage = try KeyRotationStorage(path: directory.path())
+        let pool = try SimulatedPool(
+            keys: [("only", .healthy())],
+            perKeyLimits: [.perMinute(4), .perDay(500)],
+            storage: storage
+        )
+        let key = try #require(pool.client.rotator.keys.first)
+        for _ in 0..<3 {
+            _ = try storage.keyState.admit(
+                fingerprint: key.fingerprint,
+                cost: 1,
+                limits: key.limits,
+                at: pool.client.rotator.now()
+            )
+        }
+        #expect(pool.client.statistics().keys.first?.remainingQuota == 1)
+    }
+
+    /// A lookup that failed on every attempt says what the last answer was, in the message people read.
+    @Test func exhaustedAttemptsNameTheLastAnswer() async throws {
+        let failing = SimulatedKeyBehaviour(failures: .always, failureStatus: 503)
+        let pool = try SimulatedPool(keys: [("only", failing)])
+        let result = try await pool.lookup("down.example.org")
+        let error = try #require(result.error)
+        #expect(error.code == .attemptsExhausted)
+        #expect(error.message.contains("HTTP 503"), "\(error.message)")
+    }
+
     @Test func anInvalidKeyGetsAtMostOneRequest() async throws {
         let pool = try SimulatedPool(keys: [
             ("good-1", Self.twentyPerMinute), ("bad", .invalid()), ("good-2", Self.twentyPerMinute),
