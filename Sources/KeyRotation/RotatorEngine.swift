@@ -43,7 +43,8 @@ final class RotatorEngine: Sendable {
                 let blocks = try store.blocks(fingerprints: machine.entries.map(\.key.fingerprint), at: start)
                 for index in machine.entries.indices {
                     let key = machine.entries[index].key
-                    if let block = blocks[key.fingerprint] { machine.entries[index].health.restore(block) }
+                    let block = blocks[key.fingerprint]
+                    if let block { machine.entries[index].health.restore(block) }
                     // Usage other runs left in the store: each limit's remaining units, and when the key is free.
                     for (part, limit) in key.limits.enumerated() {
                         switch try store.peek(fingerprint: key.fingerprint, cost: 1, limits: [limit], at: start) {
@@ -51,6 +52,8 @@ final class RotatorEngine: Sendable {
                             machine.entries[index].limiter.observe(part: part, remaining: remaining + 1, at: start)
                         case .admitted(nil):
                             break
+                        case .notBefore(let instant) where block.map { instant <= $0.until } ?? false:
+                            break  // refused for the block restored above (a cooldown), not for this limit
                         case .notBefore(let instant):
                             machine.entries[index].limiter.observe(part: part, remaining: 0, at: start)
                             machine.entries[index].externalBlock = max(machine.entries[index].externalBlock, instant)

@@ -239,6 +239,29 @@ private func at(_ seconds: Int64) -> Timestamp {
         if case .lease = second.tryAcquire() { Issue.record("the second run leased a key the first run spent") }
     }
 
+    /// A key the last run left cooling down for a second is back a second later with its whole day: the store's
+    /// refusal during the cooldown is about the block, not about the daily quota.
+    @Test func aCooldownLeftInTheStoreSpendsNoQuota() throws {
+        let path = self.directory.path("cooldown.sqlite")
+        let key = APIKey("store-secret-0123456789", label: "vt-1", limits: [.perMinute(4), .perDay(500)])
+        let clock = TestClock()
+        let first = KeyRotator(
+            keys: [key],
+            configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+            clock: clock
+        )
+        first.tryAcquire().leaseOrNil?.report(.rateLimited(retryAfter: .seconds(1)))
+        let second = KeyRotator(
+            keys: [key],
+            configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+            clock: clock
+        )
+        #expect(second.statistics().keys[0].remaining.map(\.remaining) == [4, 500])  // a 429 spends nothing
+        #expect(second.statistics().keys[0].nextAvailable == clock.now.advanced(by: .seconds(1)))
+        clock.advance(by: .seconds(1))
+        #expect(second.tryAcquire().leaseOrNil != nil)
+    }
+
     /// Two processes share a key at 2 per second. The first sends two requests that complete 0.3 s later; the
     /// second may not use the key at 1.0 s (the provider may have counted those requests as late as 0.3 s), only at 1.3 s.
     @Test func aCompletedRequestCountsFromItsCompletionForEveryProcess() throws {
