@@ -146,11 +146,21 @@ struct SimulatedPool {
         let pool = try SimulatedPool(keys: [
             ("good-1", Self.twentyPerMinute), ("bad", .invalid()), ("good-2", Self.twentyPerMinute),
         ])
-        let results = try await pool.enrich((1...30).map { "10.0.0.\($0)" })
+        // One at a time, the first 401 benches the key before anything else can be leased on it.
+        let results = try await pool.enrich((1...30).map { "10.0.0.\($0)" }, concurrency: 1)
         #expect(results.allSatisfy { $0.status == .servedLive })
-        #expect(pool.provider.requests(forKey: "bad").count <= 1)
+        #expect(pool.provider.requests(forKey: "bad").count == 1)
         let bad = try #require(pool.client.statistics().keys.first { $0.id == "bad" })
         #expect(bad.state == "invalid")
+    }
+
+    @Test func anInvalidKeyGetsNoMoreRequestsThanWereInFlightBeforeIts401() async throws {
+        let pool = try SimulatedPool(keys: [
+            ("good-1", Self.twentyPerMinute), ("bad", .invalid()), ("good-2", Self.twentyPerMinute),
+        ])
+        let results = try await pool.enrich((1...30).map { "10.0.1.\($0)" }, concurrency: 8)
+        #expect(results.allSatisfy { $0.status == .servedLive })
+        #expect((1...8).contains(pool.provider.requests(forKey: "bad").count))
     }
 
     @Test func a403TriesAnotherKeyAndKeepsTheRefusedOne() async throws {
