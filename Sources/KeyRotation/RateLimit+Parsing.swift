@@ -23,7 +23,8 @@ extension RateLimit {
             return .minimumSpacing(duration)
         }
         let pieces = part.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard pieces.count == 2, let count = Int(pieces[0]), count >= 0 else { throw RateLimitParseError(input: part) }
+        // At least 1: a limit of 0 would never admit a request, which is a typo rather than a plan.
+        guard pieces.count == 2, let count = Int(pieces[0]), count >= 1 else { throw RateLimitParseError(input: part) }
         let unitText = pieces[1].lowercased()
         let digits = unitText.prefix { $0.isNumber }
         let unit = String(unitText.dropFirst(digits.count))
@@ -75,6 +76,6 @@ public struct RateLimitParseError: Error, Hashable, Sendable, CustomStringConver
 
     public var description: String {
         "cannot read the rate limit '\(self.input)': write COUNT/UNIT, comma-separated, with UNIT one of "
-            + "s, min, hour, day, month (or a length such as 300s); for example 4/min,500/day"
+            + "s, min, hour, day, month (or a length such as 300s) and COUNT at least 1; for example 4/min,500/day"
     }
 }

@@ -81,6 +81,7 @@ import Testing
         #expect(try RateLimit.parseList("50000/300s") == [.strict(50000, per: .seconds(300))])
         #expect(try RateLimit.parseList("spacing=100ms") == [.minimumSpacing(.milliseconds(100))])
         #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("four per minute") }
+        #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("0/min") }  // never admits: a typo
         #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("") }
     }
 }
