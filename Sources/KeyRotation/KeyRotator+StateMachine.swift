@@ -18,6 +18,8 @@ extension KeyRotatorCore {
     struct Waiter {
         var id: Int
         var cost: Int
+        /// Keys this waiter must not get (they refused its request with 403).
+        var avoiding: [KeyID] = []
         var deadline: Timestamp?
         var enqueuedAt: Timestamp
         var continuation: CheckedContinuation<Grant, any Error>
@@ -116,6 +118,25 @@ extension KeyRotatorCore {
         }
 
         // MARK: Acquiring
+
+        /// ``tryAcquire(cost:at:respectingQueue:)`` that never picks the keys in `avoiding`: they are hidden behind
+        /// an external block for the decision (strategies and the ETA skip them), then shown again.
+        mutating func tryAcquire(
+            cost: Int,
+            at now: Timestamp,
+            respectingQueue: Bool,
+            avoiding: [KeyID]
+        ) -> Decision {
+            if avoiding.isEmpty { return self.tryAcquire(cost: cost, at: now, respectingQueue: respectingQueue) }
+            var hidden: [(slot: Int, block: Timestamp)] = []
+            for id in avoiding {
+                guard let slot = self.indexByID[id] else { continue }
+                hidden.append((slot, self.entries[slot].externalBlock))
+                self.entries[slot].externalBlock = .distantFuture
+            }
+            defer { for (slot, block) in hidden.reversed() { self.entries[slot].externalBlock = block } }
+            return self.tryAcquire(cost: cost, at: now, respectingQueue: respectingQueue)
+        }
 
         @inline(__always)
         mutating func tryAcquire(cost: Int, at now: Timestamp, respectingQueue: Bool) -> Decision {
@@ -345,6 +366,7 @@ extension KeyRotatorCore {
         mutating func enqueue(
             id: Int,
             cost: Int,
+            avoiding: [KeyID] = [],
             deadline: Timestamp?,
             continuation: CheckedContinuation<Grant, any Error>,
             at now: Timestamp,
@@ -355,7 +377,7 @@ extension KeyRotatorCore {
                 actions.resumes.append((continuation, .failure(Self.cancelled)))
                 return actions
             }
-            switch self.tryAcquire(cost: cost, at: now, respectingQueue: true) {
+            switch self.tryAcquire(cost: cost, at: now, respectingQueue: true, avoiding: avoiding) {
             case .grant(let grant):
                 actions.resumes.append((continuation, .success(grant)))
                 return actions
@@ -370,7 +392,14 @@ extension KeyRotatorCore {
             }
             self.waits += 1
             self.waiters.append(
-                Waiter(id: id, cost: cost, deadline: deadline, enqueuedAt: now, continuation: continuation)
+                Waiter(
+                    id: id,
+                    cost: cost,
+                    avoiding: avoiding,
+                    deadline: deadline,
+                    enqueuedAt: now,
+                    continuation: continuation
+                )
             )
             self.pump(at: now, actions: &actions)
             return actions
@@ -389,7 +418,7 @@ extension KeyRotatorCore {
         /// timer at the next instant anything can change.
         mutating func pump(at now: Timestamp, actions: inout Actions) {
             while let head = self.waiters.first {
-                switch self.tryAcquire(cost: head.cost, at: now, respectingQueue: false) {
+                switch self.tryAcquire(cost: head.cost, at: now, respectingQueue: false, avoiding: head.avoiding) {
                 case .grant(let grant):
                     self.waiters.removeFirst()
                     actions.resumes.append((head.continuation, .success(grant)))

@@ -164,6 +164,20 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
         try await self.engine.acquire(cost: cost, deadline: deadline.map(self.timestamp))
     }
 
+    /// ``acquire(cost:deadline:)`` that never hands out the keys in `avoiding` (for instance those that answered this
+    /// request with 403: the key lacks the privilege, another may have it). The keys stay in the pool for everyone
+    /// else.
+    ///
+    /// - Throws: as ``acquire(cost:deadline:)``; `.costExceedsCapacity` when every key is avoided.
+    public func acquire(cost: Int = 1, avoiding: Set<KeyID>, deadline: C.Instant? = nil) async throws -> Lease {
+        if avoiding.isEmpty { return try await self.acquire(cost: cost, deadline: deadline) }
+        return try await self.engine.waitForLease(
+            cost: cost,
+            deadline: deadline.map(self.timestamp),
+            avoiding: Array(avoiding)
+        )
+    }
+
     /// What ``acquire(cost:deadline:)`` returns at once, without suspending: a lease when nobody waits and a key
     /// is ready now, the pool has no shared store and the task is not cancelled; else `nil`, no lease taken (call
     /// ``waitForLease(cost:deadline:)`` to wait). For callers on a hot path that would otherwise pay for an async

@@ -123,11 +123,11 @@ final class RotatorEngine: Sendable {
 
     /// `acquire` without its fast path, for a caller that has just tried ``leaseIfReady(cost:)`` (trying twice
     /// could draw the strategy's randomness twice).
-    func waitForLease(cost: Int, deadline: Timestamp?) async throws -> Lease {
+    func waitForLease(cost: Int, deadline: Timestamp?, avoiding: [KeyID] = []) async throws -> Lease {
         for _ in 0..<64 {
-            let grant = try await self.waitForGrant(cost: cost, deadline: deadline)
+            let grant = try await self.waitForGrant(cost: cost, deadline: deadline, avoiding: avoiding)
             guard self.store != nil else { return self.lease(grant) }
-            switch await self.confirmOffThePool(grant, cost: cost) {
+            switch await self.confirmOffThePool(grant, cost: cost, avoiding: avoiding) {
             case .lease(let lease): return lease
             case .unavailable(let error): throw error
             case .notBefore: continue  // spent elsewhere: wait again
@@ -136,7 +136,11 @@ final class RotatorEngine: Sendable {
         throw KeyRotatorError(.storeFailed, message: "the shared store refused every key 64 times in a row")
     }
 
-    private func waitForGrant(cost: Int, deadline: Timestamp?) async throws -> KeyRotatorCore.Grant {
+    private func waitForGrant(
+        cost: Int,
+        deadline: Timestamp?,
+        avoiding: [KeyID]
+    ) async throws -> KeyRotatorCore.Grant {
         let id = self.state.withLock { $0.makeWaiterID() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation {
@@ -146,6 +150,7 @@ final class RotatorEngine: Sendable {
                     $0.enqueue(
                         id: id,
                         cost: cost,
+                        avoiding: avoiding,
                         deadline: deadline,
                         continuation: continuation,
                         at: now,
@@ -197,10 +202,12 @@ final class RotatorEngine: Sendable {
     /// ``confirmWithStore(_:cost:now:)`` on a Dispatch thread: a store's I/O (a SQLite busy wait, a Redis round
     /// trip or its connect timeout during an outage) never blocks a thread of Swift's cooperative pool, which the
     /// rest of the program needs.
-    private func confirmOffThePool(_ grant: KeyRotatorCore.Grant, cost: Int) async -> Answer {
+    private func confirmOffThePool(_ grant: KeyRotatorCore.Grant, cost: Int, avoiding: [KeyID]) async -> Answer {
         await withCheckedContinuation { continuation in
             Self.storeQueue.async {
-                continuation.resume(returning: self.confirmWithStore(grant, cost: cost, now: grant.at))
+                continuation.resume(
+                    returning: self.confirmWithStore(grant, cost: cost, now: grant.at, avoiding: avoiding)
+                )
             }
         }
     }
@@ -209,7 +216,12 @@ final class RotatorEngine: Sendable {
     private static let storeQueue = DispatchQueue(label: "KeyRotation.store", attributes: .concurrent)
 
     /// Asks the shared store to confirm a local grant; on refusal, blocks the key locally and tries the next one.
-    func confirmWithStore(_ first: KeyRotatorCore.Grant, cost: Int, now: Timestamp) -> Answer {
+    func confirmWithStore(
+        _ first: KeyRotatorCore.Grant,
+        cost: Int,
+        now: Timestamp,
+        avoiding: [KeyID] = []
+    ) -> Answer {
         guard let store = self.store else { return .lease(self.lease(first)) }
         var grant = first
         var now = now
@@ -241,7 +253,7 @@ final class RotatorEngine: Sendable {
                 now = self.now()
                 let decision = self.state.withLock { machine -> KeyRotatorCore.Decision in
                     machine.refuse(grant, until: until, at: now)
-                    return machine.tryAcquire(cost: cost, at: now, respectingQueue: false)
+                    return machine.tryAcquire(cost: cost, at: now, respectingQueue: false, avoiding: avoiding)
                 }
                 switch decision {
                 case .grant(let next): grant = next

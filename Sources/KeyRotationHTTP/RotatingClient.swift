@@ -103,10 +103,10 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             do {
                 lease = try await self.lease(cost: cost, deadline: deadline, avoiding: forbidden.keys)
             } catch let error as KeyRotatorError {
+                // The only keys left are those that answered 403 (the others are gone or never fit): that answer
+                // stands.
+                if error.code == .costExceedsCapacity, let result = forbidden.result { return result }
                 throw self.error(for: error, attempts: attempts, last: last)
-            } catch is OnlyForbiddingKeys {
-                if let result = forbidden.result { return result }
-                throw self.error(.noUsableKey, "every key was refused the request (403)", attempts, last)
             }
             attempts += 1
             var outgoing = request
@@ -268,28 +268,16 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         )
     }
 
-    /// A lease on a key that has not answered this request with 403. A lease on one that has is held while the
-    /// next is taken, so every strategy moves on, and is then handed back uncounted.
-    ///
-    /// - Throws: ``OnlyForbiddingKeys`` when the pool offers nothing but such keys.
+    /// A lease on a key that has not answered this request with 403 (the rotator skips those keys for this request
+    /// only).
     private func lease(cost: Int, deadline: C.Instant?, avoiding forbidden: Set<KeyID>) async throws -> Lease? {
         guard let rotator = self.rotator else { return nil }
         if forbidden.isEmpty {
             if let lease = rotator.leaseIfReady(cost: cost) { return lease }  // no async call when a key is ready
             return try await rotator.waitForLease(cost: cost, deadline: deadline)
         }
-        var held: [Lease] = []
-        defer { for lease in held { lease.report(.notCounted) } }
-        for _ in 0...forbidden.count {
-            let lease = try await rotator.acquire(cost: cost, deadline: deadline)
-            if !forbidden.contains(lease.keyID) { return lease }
-            held.append(lease)
-        }
-        throw OnlyForbiddingKeys()
+        return try await rotator.acquire(cost: cost, avoiding: forbidden, deadline: deadline)
     }
-
-    /// The pool kept offering keys that had already answered the request with 403.
-    private struct OnlyForbiddingKeys: Error {}
 
     /// After a 5xx, timeout or reset: reports it, refuses to repeat a request that is not idempotent, and backs off
     /// before the next attempt (unless that was the last one).

@@ -250,6 +250,33 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         #expect(provider.requests(forKey: "good").count == 10)
     }
 
+    /// A 403 on one key and a 5xx on the other: the retry after the 5xx still avoids the 403 key (every strategy,
+    /// most-remaining too, which would otherwise offer it again), so the request is served, never answered 403.
+    @Test(arguments: SelectionStrategy.all)
+    func a5xxAfterA403RetriesOnAKeyThatHasNotRefused(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [
+                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
+                secrets["flap"]!: .init(label: "flap", failures: .every(2)),
+            ]
+        )
+        let client = client(
+            [key("busy"), key("flap")],
+            provider,
+            clock,
+            strategy: strategy,
+            profile: forbiddingProfile
+        )
+        for _ in 0..<6 {
+            let result = try await clock.drive { try await client.send(ledger(client)) }
+            #expect(result.response.status == 200)
+            #expect(result.keyID == "flap")
+        }
+    }
+
     @Test func a403FromEveryKeyIsTheResultAfterOneTryEach() async throws {
         let clock = TestClock()
         let provider = SimulatedProvider(

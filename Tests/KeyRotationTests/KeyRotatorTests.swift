@@ -105,6 +105,27 @@ import Testing
         #expect(rotator.tryAcquire().lease != nil)
     }
 
+    /// A caller avoiding a key never gets it, waiting if need be, while the key stays in the pool for others.
+    @Test(arguments: SelectionStrategy.all)
+    func anAvoidedKeyIsNeverHandedToThatCaller(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let rotator = KeyRotator(
+            keys: keys("a", "b", limits: [.minimumSpacing(.seconds(1))]),
+            configuration: .init(strategy: strategy),
+            clock: clock
+        )
+        for _ in 0..<2 { rotator.tryAcquire().lease?.report(.success(latency: .zero)) }
+        // Both keys are spaced out until t + 1 s: the caller waits, and gets b, never a.
+        let waiter = Task { try await rotator.acquire(avoiding: ["a"], deadline: clock.now.advanced(by: .seconds(5))) }
+        await settle { rotator.statistics().waiters == 1 }
+        clock.advance(by: .seconds(1))
+        let lease = try await waiter.value
+        #expect(lease.keyID == "b")
+        lease.report(.success(latency: .zero))
+        #expect(rotator.tryAcquire().lease?.keyID == "a")  // a was left for everyone else
+        await #expect(throws: KeyRotatorError.self) { _ = try await rotator.acquire(avoiding: ["a", "b"]) }
+    }
+
     @Test func retryAfterIsHonouredToTheInstant() {
         let clock = TestClock()
         let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(strategy: .roundRobin), clock: clock)
