@@ -15,6 +15,8 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
     let defaultStrategy: SelectionStrategy
     /// The variable that overrides the base URL.
     let baseURLVariable: String
+    /// The longest cooldown after repeated 429s that name no time (the provider's window, when it is known).
+    let maximumBackoff: Duration
 
     /// The variable that sets how many limit units each request spends (`NODIT_REQUEST_COST`): 1 when unset.
     var requestCostVariable: String { "\(self.keyPrefix)_REQUEST_COST" }
@@ -29,14 +31,16 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
         baseURLVariable: "VIRUSTOTAL_BASE_URL"
     )
 
-    /// The Aptos node API (Aptos Labs gateway); no per-key limit is known in advance.
+    /// The Aptos node API (Aptos Labs gateway); no per-key limit is known in advance. Its limits are counted in
+    /// 300 s windows and its 429s name no time, so repeated 429s back off up to 300 s.
     static let aptos = CLIProvider(
         name: "aptos",
         displayName: "Aptos",
         keyPrefix: "APTOS",
         defaultLimits: [],
         defaultStrategy: .roundRobin,
-        baseURLVariable: "APTOS_BASE_URL"
+        baseURLVariable: "APTOS_BASE_URL",
+        maximumBackoff: .seconds(300)
     )
 
     /// Nodit (Aptos node and Web3 Data API); limits depend on the plan: give them with `--key-rate`.
@@ -67,7 +71,8 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
         keyPrefix: String,
         defaultLimits: [RateLimit],
         defaultStrategy: SelectionStrategy,
-        baseURLVariable: String
+        baseURLVariable: String,
+        maximumBackoff: Duration = .seconds(60)
     ) {
         self.name = name
         self.displayName = displayName
@@ -75,6 +80,7 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
         self.defaultLimits = defaultLimits
         self.defaultStrategy = defaultStrategy
         self.baseURLVariable = baseURLVariable
+        self.maximumBackoff = maximumBackoff
     }
 
     /// `VT_API_KEYS, VT_API_KEY, VT_API_KEY_1…N`.

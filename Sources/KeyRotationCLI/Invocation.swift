@@ -171,8 +171,11 @@ struct Invocation: Sendable {
         provider: CLIProvider,
         store: (any KeyStateStore)?
     ) -> KeyRotator<ContinuousClock> {
+        var health = HealthPolicy()
+        health.maximumBackoff = provider.maximumBackoff
         let configuration = KeyRotator<ContinuousClock>.Configuration(
             strategy: self.strategy(for: provider),
+            health: health,
             stateStore: store
         )
         return KeyRotator(keys: keys, configuration: configuration)
