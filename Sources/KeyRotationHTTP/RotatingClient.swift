@@ -116,7 +116,12 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             let response: HTTPResponse
             do {
                 response = try await self.transport.send(outgoing)
-            } catch var failure as TransportError {
+            } catch is CancellationError {
+                lease?.report(.abandoned)
+                throw self.error(.cancelled, "the request was cancelled", attempts, last)
+            } catch {
+                // Anything a transport throws other than a TransportError counts as a failed connection.
+                var failure = (error as? TransportError) ?? TransportError(.connectionFailed, "\(type(of: error))")
                 failure.message = Self.redact(failure.message, lease)
                 last.transport = failure
                 last.status = nil
@@ -139,23 +144,6 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     deadline: deadline,
                     last: last,
                     what: failure.message
-                )
-                continue
-            } catch is CancellationError {
-                lease?.report(.abandoned)
-                throw self.error(.cancelled, "the request was cancelled", attempts, last)
-            } catch {
-                failures += 1
-                last.transport = TransportError(.connectionFailed, "\(type(of: error))")
-                if let observer { self.note(observer, request, lease, attempts, nil, .connectionFailed, since: start) }
-                try await self.afterTransientFailure(
-                    lease,
-                    request,
-                    failures: failures,
-                    attempts: attempts,
-                    deadline: deadline,
-                    last: last,
-                    what: "the transport failed"
                 )
                 continue
             }
