@@ -24,8 +24,11 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         public var maximumKeyRefusals: Int = 32
         /// The first backoff after a transient failure. Default 200 ms.
         public var initialBackoff: Duration = .milliseconds(200)
-        /// The longest backoff. Default 10 s.
+        /// The longest backoff after a transient failure. Default 10 s.
         public var maximumBackoff: Duration = .seconds(10)
+        /// The longest backoff after a 429 that names no time on a keyless request (with keys, the rotator cools the
+        /// key instead): providers count such limits in windows of minutes (Aptos: 300 s). Default 300 s.
+        public var maximumRateLimitBackoff: Duration = .seconds(300)
         /// How long a request may wait and retry when the caller gives no deadline; `nil` waits as long as the
         /// pool needs. Default 2 minutes.
         public var defaultTimeout: Duration? = .seconds(120)
@@ -186,7 +189,13 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 refusals += 1
                 lease?.report(.rateLimited(retryAfter: retryAfter))
                 if lease == nil {
-                    try await self.backOff(after: refusals, deadline: deadline, last: last, atLeast: retryAfter)
+                    try await self.backOff(
+                        after: refusals,
+                        deadline: deadline,
+                        last: last,
+                        atLeast: retryAfter,
+                        cap: self.configuration.maximumRateLimitBackoff
+                    )
                 }
             case .quotaExhausted(let resetAt):
                 refusals += 1
@@ -292,10 +301,11 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         after attempts: Int,
         deadline: C.Instant?,
         last: Last,
-        atLeast floor: Duration? = nil
+        atLeast floor: Duration? = nil,
+        cap: Duration? = nil
     ) async throws {
         let ceiling = min(
-            self.configuration.maximumBackoff.nanoseconds,
+            (cap ?? self.configuration.maximumBackoff).nanoseconds,
             self.configuration.initialBackoff.nanoseconds << min(attempts - 1, 20)
         )
         let random = self.jitter.withLock { state -> UInt64 in

@@ -322,4 +322,37 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         #expect(seen.last?.description == "Simulated GET /v1 key good attempt 2: 200 success in 30 ms")
         for attempt in seen { for secret in secrets.values { #expect(!"\(attempt)".contains(secret)) } }
     }
+
+    /// Keyless, an Aptos-style 429 without a time backs off up to minutes (its window is 300 s), not every 10 s:
+    /// the request is served when the window ends, after a handful of 429s rather than thirty.
+    @Test func aKeyless429BacksOffTowardsTheProvidersWindow() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            configuration: .init(
+                flavour: .aptos,
+                anonymous: .init(label: "anonymous", limits: [.fixedWindow(1, per: .every(.seconds(300)))])
+            )
+        )
+        var configuration = RotatingClient<TestClock>.Configuration()
+        configuration.defaultTimeout = .seconds(3600)
+        let client = RotatingClient(
+            profile: ProviderProfile(
+                name: "Aptos",
+                baseURL: URL(string: "https://api.mainnet.aptoslabs.com/v1")!,
+                authentication: .none
+            ),
+            rotator: nil,
+            transport: provider,
+            clock: clock,
+            configuration: configuration,
+            seed: 7
+        )
+        for _ in 0..<2 {
+            let result = try await clock.drive { try await client.send(client.profile.request(.get, "/")) }
+            #expect(result.response.status == 200)
+        }
+        let refused = provider.log.filter { $0.status == 429 }.count
+        #expect((1...12).contains(refused), "\(refused) 429s")
+    }
 }
