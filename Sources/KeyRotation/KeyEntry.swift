@@ -25,22 +25,23 @@ struct KeyEntry: Sendable {
     var currentWeight = 0
     /// The spacing learned from 429s the limits did not predict, in nanoseconds (0: none).
     var learnedSpacing: Int64 = 0
-    /// When the learned pace last grew: only 429s for leases taken after it teach anything new.
-    var lastPaceChange: Timestamp = .epoch
     /// When the key's current cooldown or quota block began (a success for a lease taken before it lifts nothing).
     var blockedSince: Timestamp = .epoch
     /// When the provider last refused the key for quota with no reset given (cleared by a success).
     var lastQuotaRefusal: Timestamp?
-    /// Successes since the learned pace last grew.
+    /// Successes since the learned pace was last set (its relaxation grows with them).
     var successesSincePaceChange = 0
     /// EWMA of the interval between two leases of this key, in nanoseconds.
     var intervalEWMA: Double = 0
+    /// The requests the provider admitted since the key's current run began (learned pacing).
+    var run: AdmissionRun
 
     init(key: APIKey, now: Timestamp, policy: HealthPolicy) {
         self.key = key
         self.weight = key.weight
         self.limiter = CompositeLimiter(key.limits, now: now)
         self.health = KeyHealth(policy: policy)
+        self.run = AdmissionRun(start: now)
     }
 
     /// When the key can serve `cost` units: `now` (or earlier) if it can now; ``Timestamp/distantFuture`` if never.
@@ -53,6 +54,11 @@ struct KeyEntry: Sendable {
         case .blocked(let until): ready = until
         }
         if self.externalBlock > ready { ready = self.externalBlock }
+        if self.inFlight > 0, self.run.isRefused, let lastUse = self.lastUse {
+            // Refused and not admitted again yet: one request at a time finds out when the key is back.
+            let expiry = lastUse.advanced(by: self.health.policy.probeTimeout)
+            if expiry > ready { ready = expiry }
+        }
         let pace = max(spacing, self.learnedSpacing)
         if pace > 0, let lastUse = self.lastUse {
             let next = Timestamp(nanosecondsSinceEpoch: lastUse.nanosecondsSinceEpoch.addingSaturating(pace))
@@ -88,35 +94,93 @@ struct KeyEntry: Sendable {
         self.latencyEWMA = self.latencyEWMA == 0 ? sample : self.latencyEWMA * 0.7 + sample * 0.3
     }
 
-    /// Notes a lease at `now` for the interval EWMA.
+    /// Notes a lease at `now` for the interval EWMA. The key's first lease starts a run, and so does one after the key
+    /// rested longer than the longest backoff (any window the pace can learn has emptied meanwhile).
     @inline(__always)
     mutating func noteLease(at now: Timestamp) {
         if let lastUse = self.lastUse {
-            let interval = Double(max(0, now.nanosecondsSinceEpoch &- lastUse.nanosecondsSinceEpoch))
+            let gap = max(0, now.nanosecondsSinceEpoch &- lastUse.nanosecondsSinceEpoch)
+            let interval = Double(gap)
             self.intervalEWMA = self.intervalEWMA == 0 ? interval : self.intervalEWMA * 0.8 + interval * 0.2
+            if !self.run.isRefused && Duration.nanoseconds(gap) > self.health.policy.maximumBackoff {
+                self.run = AdmissionRun(start: now)
+            }
+        } else {
+            self.run = AdmissionRun(start: now)
         }
         self.lastUse = now
     }
 
-    /// A 429 the limits did not predict: slow the key's pace. While searching (fewer than 32 successes since the
-    /// last such 429) the spacing doubles; once it has held for a while it grows by 10 %, so a key that probes
-    /// past the provider's rate only steps back a little. The first time it starts from the spacing the key was
-    /// being used at (at least 1 ms).
-    mutating func learnPace(at now: Timestamp, ceiling: Duration) {
-        let base = self.learnedSpacing > 0 ? self.learnedSpacing : max(1_000_000, Int64(min(self.intervalEWMA, 1e15)))
-        let grown =
-            self.successesSincePaceChange < 32 ? base.multipliedReportingOverflow(by: 2).partialValue : base + base / 10
-        // Never slower than the longest backoff: a pace of minutes would idle a key that is merely busy.
-        self.learnedSpacing = min(max(grown, base), ceiling.nanoseconds)
-        self.successesSincePaceChange = 0
-        self.lastPaceChange = now
+    /// Counts a success of a request leased at `leasedAt` in the key's run (not one leased before the run began).
+    @inline(__always)
+    mutating func countSuccess(leasedAt: Timestamp) {
+        if leasedAt >= self.run.start { self.run.successes &+= 1 }
     }
 
-    /// A success relaxes the learned pace by 1/512, so a key probes back up to the provider's real rate.
+    /// The provider refused the key's run at `now` (a 429 its limits did not predict). A run that filled the window
+    /// quickly is measured when the key is admitted again; any other run steps the pace back now: one that held for
+    /// `maximumBackoff` was only a little too fast (1/32 slower), one without a single success far too fast (twice as
+    /// slow). A key with no pace yet starts from the interval it was being used at (at least 1 ms).
+    mutating func refuseRun(at now: Timestamp) {
+        self.run.refusedAt = now
+        let measures = self.run.successes > 0 && self.run.filledQuickly(within: self.health.policy.maximumBackoff)
+        guard !measures else { return }
+        let base = self.learnedSpacing > 0 ? self.learnedSpacing : max(1_000_000, Int64(min(self.intervalEWMA, 1e15)))
+        self.setPace(self.run.successes == 0 ? base * 2 : base + base >> 5)
+    }
+
+    /// The key was admitted again (a success of a request leased at `readmittedAt`, after its run was refused). A run
+    /// that filled the window quickly measures it: the provider admitted the run's successes between the run's start
+    /// and the end of the cooldown after which it admitted the key again (the window has turned over by then), so
+    /// the key is paced at that rate, 1/64 slower. A new run starts with this success.
+    mutating func learnPace(readmittedAt: Timestamp, cooldownEnd: Timestamp?) {
+        if self.run.successes > 0 && self.run.filledQuickly(within: self.health.policy.maximumBackoff) {
+            let reopened = min(readmittedAt, cooldownEnd ?? readmittedAt)
+            let measured = max(0, self.run.start.duration(to: reopened).nanoseconds) / Int64(self.run.successes)
+            self.setPace(measured + measured >> 6)
+        }
+        self.run = AdmissionRun(start: readmittedAt, successes: 1)
+    }
+
+    /// Sets the learned spacing, kept between 1 ms and `maximumBackoff` (a pace of minutes would idle a key that is
+    /// merely busy).
+    private mutating func setPace(_ spacing: Int64) {
+        self.learnedSpacing = min(max(spacing, 1_000_000), self.health.policy.maximumBackoff.nanoseconds)
+        self.successesSincePaceChange = 0
+    }
+
+    /// When to retry the key after the 429 without `Retry-After` that refused its run, at `now`: after the usual
+    /// `backoff` but at least `initialBackoff` (by then a per-second window, fixed or rolling, has turned over).
+    func firstRetry(at now: Timestamp, backoff: Duration) -> Timestamp {
+        let policy = self.health.policy
+        return now.advanced(by: max(backoff, min(policy.initialBackoff, policy.maximumBackoff)))
+    }
+
+    /// When to retry the key after a retry was refused again without `Retry-After` at `now`, or `nil` for the usual
+    /// `backoff`. A run that filled the window quickly searches for the window's length from where it most likely
+    /// began, the run's start: the key waits until the run is twice as old (at least the usual backoff), at most until
+    /// the run's next whole `maximumBackoff`, when a per-minute window (with the default) has turned over, and right
+    /// until then when that is nearer than the wait. Measuring from that instant is then at most twice too slow.
+    func nextRetry(at now: Timestamp, backoff: Duration) -> Timestamp? {
+        let policy = self.health.policy
+        guard self.run.filledQuickly(within: policy.maximumBackoff) else { return nil }
+        let wait = max(now.advanced(by: backoff), self.run.start.advanced(by: self.run.start.duration(to: now) * 2))
+        let window = max(policy.maximumBackoff.nanoseconds, 1)
+        let windows = max(0, now.nanosecondsSinceEpoch &- self.run.start.nanosecondsSinceEpoch) / window + 1
+        let turnover = self.run.start.advanced(
+            by: .nanoseconds(windows.multipliedReportingOverflow(by: window).partialValue)
+        )
+        return turnover <= wait || wait.duration(to: turnover) < now.duration(to: wait) ? turnover : wait
+    }
+
+    /// A success relaxes the learned pace so the key probes back up to the provider's rate: by n/262,144 of it, n
+    /// being the successes since the pace was last set (at most 1,024: 1/256). A measured pace barely moves over the
+    /// next window or two; one measured twice too slow is back after about 600 successes.
     @inline(__always)
     mutating func relaxPace() {
         if self.learnedSpacing > 0 {
-            self.learnedSpacing -= self.learnedSpacing >> 9
+            let successes = Int64(min(self.successesSincePaceChange, 1024))
+            self.learnedSpacing -= ((self.learnedSpacing >> 8) * successes) >> 10
             self.successesSincePaceChange &+= 1
         }
     }

@@ -159,6 +159,13 @@ public struct KeyHealth: Hashable, Sendable {
         return .nanoseconds(half + Int64(Double(step - half) * min(max(jitter, 0), 1)))
     }
 
+    /// The backoff the next 429 without Retry-After would start (one more in a row than now).
+    func nextBackoff(jitter: Double) -> Duration {
+        var next = self
+        next.consecutiveRateLimits += 1
+        return next.backoff(jitter: jitter)
+    }
+
     /// Restores a block persisted by a ``KeyStateStore``.
     public mutating func restore(_ block: StoredBlock) {
         switch block.reason {

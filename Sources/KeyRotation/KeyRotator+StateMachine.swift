@@ -236,11 +236,12 @@ extension KeyRotatorCore {
         mutating func reportQuietly(_ lease: Lease, _ outcome: Outcome, at now: Timestamp) -> Bool {
             guard let slot = self.slot(for: lease) else { return true }  // the key was removed meanwhile
             guard case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable,
-                self.entries[slot].lastQuotaRefusal == nil
+                self.entries[slot].lastQuotaRefusal == nil, !self.entries[slot].run.isRefused(before: lease.acquiredAt)
             else { return false }
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             self.entries[slot].recordLatency(latency)
             self.entries[slot].relaxPace()
+            self.entries[slot].countSuccess(leasedAt: lease.acquiredAt)
             self.settle(slot: slot, lease: lease, at: now)
             return true
         }
@@ -254,27 +255,71 @@ extension KeyRotatorCore {
             self.entries[slot].limiter.settle(cost: lease.cost, acquiredAt: lease.acquiredAt, completedAt: now)
         }
 
+        /// A 429 the key's limits did not predict (learned pacing); returns the outcome to record. The first one for a
+        /// request of the key's run refuses the run (see ``KeyEntry/refuseRun(at:)``). Without `Retry-After`,
+        /// ``KeyEntry/firstRetry(at:backoff:)`` says when to retry the key, and for a retry refused again
+        /// ``KeyEntry/nextRetry(at:backoff:)``. A 429 for a request leased before the run began or was refused adds
+        /// nothing (the same full window refused it), unless it brings a `Retry-After`.
+        private mutating func learnFromRefusal(
+            slot: Int,
+            lease: Lease,
+            retryAfter: Duration?,
+            jitter: Double,
+            at now: Timestamp
+        ) -> Outcome {
+            let outcome = Outcome.rateLimited(retryAfter: retryAfter)
+            let run = self.entries[slot].run
+            if lease.acquiredAt < run.start || (run.isRefused && lease.acquiredAt <= run.refusedAt) {
+                return retryAfter == nil ? .abandoned : outcome
+            }
+            let backoff = self.entries[slot].health.nextBackoff(jitter: jitter)
+            if !run.isRefused {
+                self.entries[slot].refuseRun(at: now)
+                guard retryAfter == nil else { return outcome }
+                return .rateLimited(
+                    retryAfter: now.duration(to: self.entries[slot].firstRetry(at: now, backoff: backoff))
+                )
+            }
+            guard retryAfter == nil, let retry = self.entries[slot].nextRetry(at: now, backoff: backoff) else {
+                return outcome
+            }
+            return .rateLimited(retryAfter: now.duration(to: retry))
+        }
+
         mutating func report(_ lease: Lease, _ outcome: Outcome, at now: Timestamp, actions: inout Actions) {
             guard let slot = self.slot(for: lease) else { return }  // the key was removed meanwhile
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             if case .notCounted = outcome {} else { self.settle(slot: slot, lease: lease, at: now) }
             let before = self.entries[slot].health.storedBlock
+            var jitter: Double?  // the 429 backoff's, drawn here only when learned pacing needs it first
             var outcome = outcome
             switch outcome {
             case .success(let latency):
                 self.entries[slot].recordLatency(latency)
                 self.entries[slot].relaxPace()
+                if self.entries[slot].run.isRefused(before: lease.acquiredAt) {
+                    let cooldownEnd = self.entries[slot].health.blockedUntil
+                    self.entries[slot].learnPace(readmittedAt: lease.acquiredAt, cooldownEnd: cooldownEnd)
+                } else {
+                    self.entries[slot].countSuccess(leasedAt: lease.acquiredAt)
+                }
                 self.entries[slot].lastQuotaRefusal = nil
-            case .rateLimited:
+            case .rateLimited(let retryAfter):
                 self.rateLimited += 1
                 self.entries[slot].rateLimitedCount += 1
                 self.entries[slot].recordFailure(at: now)
-                // Learn once per episode: the 429s that follow while the window is still full say nothing new.
-                if self.policy.learnsPacing && self.entries[slot].health.consecutiveRateLimits == 0
-                    && lease.acquiredAt >= self.entries[slot].lastPaceChange
+                if self.policy.learnsPacing
                     && self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now) == nil
                 {
-                    self.entries[slot].learnPace(at: now, ceiling: self.policy.maximumBackoff)
+                    let draw = self.random.nextUnitInterval()
+                    jitter = draw
+                    outcome = self.learnFromRefusal(
+                        slot: slot,
+                        lease: lease,
+                        retryAfter: retryAfter,
+                        jitter: draw,
+                        at: now
+                    )
                 }
             case .transientFailure:
                 self.entries[slot].failureCount += 1
@@ -322,8 +367,8 @@ extension KeyRotatorCore {
             if case .abandoned = outcome, case .probing = self.entries[slot].health.state, !lease.isProbe {
                 return
             }
-            let jitter = self.random.nextUnitInterval()  // only the 429 backoff uses it
-            if let state = self.entries[slot].health.record(outcome, at: now, jitter: jitter) {
+            let backoffJitter = jitter ?? self.random.nextUnitInterval()
+            if let state = self.entries[slot].health.record(outcome, at: now, jitter: backoffJitter) {
                 actions.events.append(KeyEvent(keyID: lease.keyID, kind: .stateChanged(state), at: now))
             }
             let after = self.entries[slot].health.storedBlock
