@@ -27,6 +27,9 @@ enum HelpText {
             ("XDG_DATA_HOME", "Default store: $XDG_DATA_HOME/keyrotation/state.sqlite (else ~/.local/share/…)"),
         ]
         variables += CLIProvider.all.map { ($0.baseURLVariable, "\($0.displayName) base URL (http only for loopback)") }
+        variables += [CLIProvider.aptos, .nodit].map {
+            ($0.requestCostVariable, "Limit units one \($0.displayName) request spends (compute units; default 1)")
+        }
         variables += [
             ("NODIT_WEB3_BASE_URL", "Nodit Web3 Data API base URL (http only for loopback)"),
             ("VT_REPORT_TTL", "How long stored VirusTotal answers are served (45m, 2h, 1d; 0 = forever; --ttl wins)"),

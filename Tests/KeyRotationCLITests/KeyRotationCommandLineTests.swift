@@ -23,7 +23,8 @@ import Testing
             "keys", "test", "Commands for tests", "--key-rate LIMITS", "--strategy NAME", "--store PATH", "--json",
             "-h, --help", "--version", "VT_API_KEYS", "APTOS_API_KEYS", "NODIT_API_KEYS", "KEYROTATION_STORE",
             "XDG_DATA_HOME", "VIRUSTOTAL_BASE_URL", "APTOS_BASE_URL", "NODIT_BASE_URL", "NODIT_WEB3_BASE_URL",
-            "VT_REPORT_TTL", "Exit codes:", "0   success", "1   some items failed", "2   usage error",
+            "VT_REPORT_TTL", "APTOS_REQUEST_COST", "NODIT_REQUEST_COST", "-v, --verbose", "Exit codes:", "0   success",
+            "1   some items failed", "2   usage error",
             "3   no usable key",
         ] {
             #expect(run.stdout.contains(text), "missing \(text)")
