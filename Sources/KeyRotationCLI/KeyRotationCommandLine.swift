@@ -159,7 +159,7 @@ struct KeyRotationCommandLine: Sendable {
         )
         guard global.verbose else { return await command.run(invocation) }
         // Every attempt of every request the command makes, by key id (never the key), on stderr.
-        return await RequestLog.$observer.withValue({ attempt in stderr.line("keyrotation: \(attempt)") }) {
+        return await RequestLog.$observer.withValue(RequestLog.Observer { stderr.line("keyrotation: \($0)") }) {
             await command.run(invocation)
         }
     }

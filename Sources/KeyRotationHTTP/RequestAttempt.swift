@@ -68,11 +68,27 @@ public struct RequestAttempt: Sendable, CustomStringConvertible {
 /// work makes, through every client and child task, without threading a logger through each API.
 ///
 /// ```swift
-/// await RequestLog.$observer.withValue({ attempt in logger.debug("\(attempt)") }) {
+/// await RequestLog.$observer.withValue(RequestLog.Observer { attempt in logger.debug("\(attempt)") }) {
 ///     _ = await client.enrich(iocs).results
 /// }
 /// ```
 public enum RequestLog: Sendable {
+    /// What sees each attempt: a closure in a struct, because Swift 6.3's optimizer miscompiles binding a task-local
+    /// of function type (a release build crashes in `withValue`).
+    public struct Observer: Sendable {
+        /// Called with each attempt.
+        public let notify: @Sendable (RequestAttempt) -> Void
+
+        /// An observer calling `notify` with each attempt.
+        public init(_ notify: @escaping @Sendable (RequestAttempt) -> Void) {
+            self.notify = notify
+        }
+
+        /// Calls ``notify`` with `attempt`.
+        @inline(__always)
+        public func callAsFunction(_ attempt: RequestAttempt) { self.notify(attempt) }
+    }
+
     /// The observer of the current task, if any. Called on the requesting task, after each attempt; keep it quick.
-    @TaskLocal public static var observer: (@Sendable (RequestAttempt) -> Void)?
+    @TaskLocal public static var observer: Observer?
 }

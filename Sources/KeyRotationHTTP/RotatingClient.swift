@@ -242,7 +242,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
 
     /// Tells the task's ``RequestLog/observer`` how an attempt went.
     private func note(
-        _ observer: @Sendable (RequestAttempt) -> Void,
+        _ observer: RequestLog.Observer,
         _ request: HTTPRequest,
         _ lease: Lease?,
         _ attempt: Int,

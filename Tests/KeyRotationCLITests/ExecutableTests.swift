@@ -78,4 +78,14 @@ import Testing
         #expect(version.stdout.hasPrefix("keyrotation "))
         #expect(version.stderr.isEmpty)
     }
+
+    /// -v binds a task-local observer around the command; a release build once crashed there (SIGSEGV) before
+    /// the command ran (run `swift test -c release` to cover the optimized binary).
+    @Test func verboseRunsTheCommand() throws {
+        let environment = ["VT_API_KEYS": "execSecretValue0123456789", "HOME": "/nonexistent"]
+        let verbose = try Self.run(["keys", "status", "--provider", "vt", "-v"], environment: environment)
+        #expect(verbose.status == 0)
+        #expect(verbose.stdout.hasPrefix("KEY   STATE"))
+        #expect(!(verbose.stdout + verbose.stderr).contains("execSecret"))
+    }
 }

@@ -309,7 +309,8 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         )
         let client = client([key("bad"), key("good")], provider, clock)
         let attempts = Mutex<[RequestAttempt]>([])
-        let result = try await RequestLog.$observer.withValue({ attempt in attempts.withLock { $0.append(attempt) } }) {
+        let observer = RequestLog.Observer { attempt in attempts.withLock { $0.append(attempt) } }
+        let result = try await RequestLog.$observer.withValue(observer) {
             try await clock.drive { try await client.send(ledger(client)) }
         }
         #expect(result.response.status == 200)
