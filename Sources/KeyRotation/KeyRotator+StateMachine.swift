@@ -135,7 +135,23 @@ extension KeyRotatorCore {
                 self.entries[slot].externalBlock = .distantFuture
             }
             defer { for (slot, block) in hidden.reversed() { self.entries[slot].externalBlock = block } }
-            return self.tryAcquire(cost: cost, at: now, respectingQueue: respectingQueue)
+            let decision = self.tryAcquire(cost: cost, at: now, respectingQueue: respectingQueue)
+            if case .grant = decision { return decision }
+            // Every key left to this request is quarantined: waiting for their probes would only end in a 401.
+            let hiddenSlots = Set(hidden.map(\.slot))
+            let othersInvalid = self.entries.indices.allSatisfy {
+                hiddenSlots.contains($0) || self.entries[$0].health.isInvalid(at: now)
+            }
+            if othersInvalid && hiddenSlots.count < self.entries.count {
+                return .unavailable(
+                    KeyRotatorError(
+                        .allKeysInvalid,
+                        message: "every key this request may use was rejected as invalid (401), and the others "
+                            + "refused it (403); check or replace the keys"
+                    )
+                )
+            }
+            return decision
         }
 
         @inline(__always)
@@ -468,8 +484,9 @@ extension KeyRotatorCore {
                     self.waiters.removeFirst()
                     actions.resumes.append((head.continuation, .success(grant)))
                     continue
-                case .unavailable(let error) where error.code == .costExceedsCapacity:
-                    // Only this waiter's cost is impossible; the ones behind it may still be served.
+                case .unavailable(let error) where error.code == .costExceedsCapacity || !head.avoiding.isEmpty:
+                    // Only this waiter's request is impossible (its cost, or the keys it avoids); those behind it may
+                    // still be served.
                     self.waiters.removeFirst()
                     actions.resumes.append((head.continuation, .failure(error)))
                     continue

@@ -277,6 +277,30 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
         }
     }
 
+    /// One key lacks the plan (403), the other is invalid (401): nothing can serve the request, so it fails at once
+    /// as "no usable key" instead of waiting five minutes for the invalid key's probe.
+    @Test func a403AndA401FailAtOnceWithNoUsableKey() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            flavour: .nodit,
+            keys: [
+                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
+                secrets["bad"]!: .init(label: "bad", isInvalid: true),
+            ]
+        )
+        let client = client([key("busy"), key("bad")], provider, clock, profile: forbiddingProfile)
+        let start = clock.now
+        do {
+            _ = try await clock.drive { try await client.send(ledger(client)) }
+            Issue.record("the request was served")
+        } catch let error as RotatingClientError {
+            #expect(error.code == .noUsableKey)
+        }
+        #expect(start.duration(to: clock.now) < .seconds(1))
+        #expect(provider.log.count == 2)
+    }
+
     @Test func a403FromEveryKeyIsTheResultAfterOneTryEach() async throws {
         let clock = TestClock()
         let provider = SimulatedProvider(
