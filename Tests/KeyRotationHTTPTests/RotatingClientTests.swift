@@ -47,6 +47,15 @@ private let forbiddingProfile = ProviderProfile(
     }
 )
 
+/// A Nodit-flavoured provider that knows each key by its label's secret in `secrets`.
+private func noditProvider(_ clock: TestClock, _ keys: SimulatedKeyBehaviour...) -> SimulatedProvider<TestClock> {
+    SimulatedProvider(
+        clock: clock,
+        flavour: .nodit,
+        keys: Dictionary(uniqueKeysWithValues: keys.map { (secrets[$0.label!]!, $0) })
+    )
+}
+
 private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     client.profile.request(.get, "/")
 }
@@ -55,13 +64,11 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     @Test(arguments: SelectionStrategy.all)
     func invalidKeyCarriesNoRequestAfterItsFirst401(strategy: SelectionStrategy) async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            flavour: .nodit,
-            keys: [
-                secrets["good"]!: .init(label: "good"), secrets["bad"]!: .init(label: "bad", isInvalid: true),
-                secrets["flap"]!: .init(label: "flap"),
-            ]
+        let provider = noditProvider(
+            clock,
+            .init(label: "good"),
+            .init(label: "bad", isInvalid: true),
+            .init(label: "flap")
         )
         let client = client([key("good"), key("bad"), key("flap")], provider, clock, strategy: strategy)
         for _ in 0..<30 {
@@ -194,13 +201,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
 
     @Test func errorsAndEventsNeverContainAKey() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            flavour: .nodit,
-            keys: [
-                secrets["bad"]!: .init(label: "bad", isInvalid: true),
-                secrets["flap"]!: .init(label: "flap", failures: .always),
-            ]
+        let provider = noditProvider(
+            clock,
+            .init(label: "bad", isInvalid: true),
+            .init(label: "flap", failures: .always)
         )
         let pool = [key("bad"), key("flap")]
         let client = client(pool, provider, clock, attempts: 3)
@@ -224,13 +228,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     @Test(arguments: SelectionStrategy.all)
     func a403MovesToAnotherKeyAndKeepsTheRefusedKeyHealthy(strategy: SelectionStrategy) async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            flavour: .nodit,
-            keys: [
-                secrets["good"]!: .init(label: "good"),
-                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
-            ]
+        let provider = noditProvider(
+            clock,
+            .init(label: "good"),
+            .init(label: "busy", failures: .always, failureStatus: 403)
         )
         let client = client(
             [key("busy"), key("good")],
@@ -255,13 +256,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     @Test(arguments: SelectionStrategy.all)
     func a5xxAfterA403RetriesOnAKeyThatHasNotRefused(strategy: SelectionStrategy) async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            flavour: .nodit,
-            keys: [
-                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
-                secrets["flap"]!: .init(label: "flap", failures: .every(2)),
-            ]
+        let provider = noditProvider(
+            clock,
+            .init(label: "busy", failures: .always, failureStatus: 403),
+            .init(label: "flap", failures: .every(2))
         )
         let client = client(
             [key("busy"), key("flap")],
@@ -281,13 +279,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     /// as "no usable key" instead of waiting five minutes for the invalid key's probe.
     @Test func a403AndA401FailAtOnceWithNoUsableKey() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            flavour: .nodit,
-            keys: [
-                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
-                secrets["bad"]!: .init(label: "bad", isInvalid: true),
-            ]
+        let provider = noditProvider(
+            clock,
+            .init(label: "busy", failures: .always, failureStatus: 403),
+            .init(label: "bad", isInvalid: true)
         )
         let client = client([key("busy"), key("bad")], provider, clock, profile: forbiddingProfile)
         let start = clock.now
@@ -303,14 +298,11 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
 
     @Test func a403FromEveryKeyIsTheResultAfterOneTryEach() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            flavour: .nodit,
-            keys: [
-                secrets["good"]!: .init(label: "good", failures: .always, failureStatus: 403),
-                secrets["busy"]!: .init(label: "busy", failures: .always, failureStatus: 403),
-                secrets["flap"]!: .init(label: "flap", failures: .always, failureStatus: 403),
-            ]
+        let provider = noditProvider(
+            clock,
+            .init(label: "good", failures: .always, failureStatus: 403),
+            .init(label: "busy", failures: .always, failureStatus: 403),
+            .init(label: "flap", failures: .always, failureStatus: 403)
         )
         let client = client([key("good"), key("busy"), key("flap")], provider, clock, profile: forbiddingProfile)
         let result = try await clock.drive { try await client.send(ledger(client)) }
@@ -323,13 +315,10 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
 
     @Test func theTasksRequestLogSeesEveryAttemptWithoutTheKey() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            flavour: .nodit,
-            keys: [
-                secrets["bad"]!: .init(label: "bad", isInvalid: true),
-                secrets["good"]!: .init(label: "good", latency: .fixed(.milliseconds(30))),
-            ]
+        let provider = noditProvider(
+            clock,
+            .init(label: "bad", isInvalid: true),
+            .init(label: "good", latency: .fixed(.milliseconds(30)))
         )
         let client = client([key("bad"), key("good")], provider, clock)
         let attempts = Mutex<[RequestAttempt]>([])
