@@ -15,11 +15,7 @@ final class RedisKeyStateStoreTests {
     }
 
     private func store() throws -> RedisKeyStateStore {
-        var configuration = try RedisKeyStateStore.Configuration(url: self.url)
-        configuration.keyPrefix = self.prefix
-        let store = RedisKeyStateStore(configuration: configuration)
-        try store.connect()
-        return store
+        try RedisTestServer.store(url: self.url, prefix: self.prefix)
     }
 
     private var now: Timestamp { Timestamp(Date()) }

@@ -17,20 +17,9 @@ final class ReplyDroppingProxy: Sendable {
     var hasDropped: Bool { self.dropped.withLock { $0 } }
 
     init(upstream: RedisEndpoint, trigger: String) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ready = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
-                    && listen(descriptor, 4) == 0
-            }
-        }
-        guard descriptor >= 0, ready else { throw RedisTestFailure(description: "could not listen on loopback") }
+        let (descriptor, port) = try loopbackListener()
         self.listener = descriptor
-        self.port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         let thread = Thread { [self] in
             for _ in 0..<4 {
                 var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

@@ -47,6 +47,15 @@ final class RedisTestServer {
 
     /// The URL of a Redis for tests: `KEYROTATION_REDIS_URL`, else a new private server (kept alive by the
     /// returned object).
+    /// A connected store on `url` whose keys all start with `prefix` (each suite its own).
+    static func store(url: String, prefix: String) throws -> RedisKeyStateStore {
+        var configuration = try RedisKeyStateStore.Configuration(url: url)
+        configuration.keyPrefix = prefix
+        let store = RedisKeyStateStore(configuration: configuration)
+        try store.connect()
+        return store
+    }
+
     static func any() throws -> (url: String, server: RedisTestServer?) {
         if let url = RedisTestEnvironment.sharedURL { return (url, nil) }
         let server = try RedisTestServer()
@@ -118,20 +127,9 @@ final class FakeRedisServer: Sendable {
     /// - Parameter drain: after the last reply, keep reading (up to 2 s) instead of closing at once, so a
     ///   client still writing sees the reply rather than a reset.
     init(replies: [String], drain: Bool = false) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ready = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
-                    && listen(descriptor, 4) == 0
-            }
-        }
-        guard descriptor >= 0, ready else { throw RedisTestFailure(description: "could not listen on loopback") }
+        let (descriptor, port) = try loopbackListener()
         self.listener = descriptor
-        self.port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         let thread = Thread {
             var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             guard poll(&entry, 1, 5_000) > 0 else { return }  // bounded: gives up after 5 s
@@ -154,4 +152,21 @@ final class FakeRedisServer: Sendable {
     }
 
     deinit { close(self.listener) }
+}
+
+/// A socket listening on a free port of 127.0.0.1, and that port.
+func loopbackListener() throws -> (descriptor: Int32, port: Int) {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ready = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            bind(descriptor, raw, length) == 0 && getsockname(descriptor, raw, &length) == 0
+                && listen(descriptor, 4) == 0
+        }
+    }
+    guard descriptor >= 0, ready else { throw RedisTestFailure(description: "could not listen on loopback") }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
