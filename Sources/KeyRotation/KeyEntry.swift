@@ -25,10 +25,12 @@ struct KeyEntry: Sendable {
     var currentWeight = 0
     /// The spacing learned from 429s the limits did not predict, in nanoseconds (0: none).
     var learnedSpacing: Int64 = 0
-    /// When the key's current cooldown or quota block began (a success for a lease taken before it lifts nothing).
-    var blockedSince: Timestamp = .epoch
-    /// When the provider last refused the key for quota with no reset given (cleared by a success).
-    var lastQuotaRefusal: Timestamp?
+    /// The pool's last lease serial number when the key's current cooldown or quota block began: a success for a
+    /// lease numbered up to it (taken before the block) lifts nothing.
+    var blockedSinceSerial: UInt64 = 0
+    /// The pool's last lease serial number when the provider last refused the key for quota with no reset given
+    /// (cleared by a success).
+    var lastQuotaRefusal: UInt64?
     /// Successes since the learned pace was last set (its relaxation grows with them).
     var successesSincePaceChange = 0
     /// EWMA of the interval between two leases of this key, in nanoseconds.
@@ -41,7 +43,7 @@ struct KeyEntry: Sendable {
         self.weight = key.weight
         self.limiter = CompositeLimiter(key.limits, now: now)
         self.health = KeyHealth(policy: policy)
-        self.run = AdmissionRun(start: now)
+        self.run = AdmissionRun(start: now, serial: 0)
     }
 
     /// When the key can serve `cost` units: `now` (or earlier) if it can now; ``Timestamp/distantFuture`` if never.
@@ -94,52 +96,54 @@ struct KeyEntry: Sendable {
         self.latencyEWMA = self.latencyEWMA == 0 ? sample : self.latencyEWMA * 0.7 + sample * 0.3
     }
 
-    /// Notes a lease at `now` for the interval EWMA. The key's first lease starts a run, and so does one after the key
+    /// Notes the lease numbered `serial`, at `now`, for the interval EWMA. The key's first lease starts a run, and so does one after the key
     /// rested longer than the longest backoff (any window the pace can learn has emptied meanwhile).
     @inline(__always)
-    mutating func noteLease(at now: Timestamp) {
+    mutating func noteLease(at now: Timestamp, serial: UInt64) {
         if let lastUse = self.lastUse {
             let gap = max(0, now.nanosecondsSinceEpoch &- lastUse.nanosecondsSinceEpoch)
             let interval = Double(gap)
             self.intervalEWMA = self.intervalEWMA == 0 ? interval : self.intervalEWMA * 0.8 + interval * 0.2
             if !self.run.isRefused && Duration.nanoseconds(gap) > self.health.policy.maximumBackoff {
-                self.run = AdmissionRun(start: now)
+                self.run = AdmissionRun(start: now, serial: serial)
             }
         } else {
-            self.run = AdmissionRun(start: now)
+            self.run = AdmissionRun(start: now, serial: serial)
         }
         self.lastUse = now
     }
 
-    /// Counts a success of a request leased at `leasedAt` in the key's run (not one leased before the run began).
+    /// Counts a success of the request leased with `serial` in the key's run (not one leased before the run began).
     @inline(__always)
-    mutating func countSuccess(leasedAt: Timestamp) {
-        if leasedAt >= self.run.start { self.run.successes &+= 1 }
+    mutating func countSuccess(serial: UInt64) {
+        if serial >= self.run.startSerial { self.run.successes &+= 1 }
     }
 
     /// The provider refused the key's run at `now` (a 429 its limits did not predict). A run that filled the window
     /// quickly is measured when the key is admitted again; any other run steps the pace back now: one that held for
     /// `maximumBackoff` was only a little too fast (1/32 slower), one without a single success far too fast (twice as
-    /// slow). A key with no pace yet starts from the interval it was being used at (at least 1 ms).
-    mutating func refuseRun(at now: Timestamp) {
+    /// slow). A key with no pace yet starts from the interval it was being used at (at least 1 ms). `serial` is the
+    /// pool's last lease serial number: leases numbered up to it were sent before the refusal.
+    mutating func refuseRun(at now: Timestamp, serial: UInt64) {
         self.run.refusedAt = now
+        self.run.refusedSerial = serial
         let measures = self.run.successes > 0 && self.run.filledQuickly(within: self.health.policy.maximumBackoff)
         guard !measures else { return }
         let base = self.learnedSpacing > 0 ? self.learnedSpacing : max(1_000_000, Int64(min(self.intervalEWMA, 1e15)))
         self.setPace(self.run.successes == 0 ? base * 2 : base + base >> 5)
     }
 
-    /// The key was admitted again (a success of a request leased at `readmittedAt`, after its run was refused). A run
+    /// The key was admitted again (a success of the request leased at `readmittedAt` with `serial`, after its run was refused). A run
     /// that filled the window quickly measures it: the provider admitted the run's successes between the run's start
     /// and the end of the cooldown after which it admitted the key again (the window has turned over by then), so
     /// the key is paced at that rate, 1/64 slower. A new run starts with this success.
-    mutating func learnPace(readmittedAt: Timestamp, cooldownEnd: Timestamp?) {
+    mutating func learnPace(readmittedAt: Timestamp, serial: UInt64, cooldownEnd: Timestamp?) {
         if self.run.successes > 0 && self.run.filledQuickly(within: self.health.policy.maximumBackoff) {
             let reopened = min(readmittedAt, cooldownEnd ?? readmittedAt)
             let measured = max(0, self.run.start.duration(to: reopened).nanoseconds) / Int64(self.run.successes)
             self.setPace(measured + measured >> 6)
         }
-        self.run = AdmissionRun(start: readmittedAt, successes: 1)
+        self.run = AdmissionRun(start: readmittedAt, serial: serial, successes: 1)
     }
 
     /// Sets the learned spacing, kept between 1 ms and `maximumBackoff` (a pace of minutes would idle a key that is

@@ -3,6 +3,8 @@ extension KeyRotatorCore {
     struct Grant: Sendable {
         var slot: Int
         var generation: UInt64
+        /// The pool's serial number of this grant (1, 2, 3…): orders leases and refusals even at one instant.
+        var serial: UInt64
         var material: KeyMaterial
         var cost: Int
         var at: Timestamp
@@ -94,6 +96,9 @@ extension KeyRotatorCore {
         let policy: HealthPolicy
         var random: SplitMix64
         var generation: UInt64 = 0
+        /// Grants so far, never decreasing: each grant's serial number, and the mark a refusal or block records so
+        /// that leases taken before it are told apart from later ones even when the clock has not moved.
+        var serial: UInt64 = 0
 
         var acquires = 0
         var rotations = 0
@@ -171,7 +176,8 @@ extension KeyRotatorCore {
                 self.entries[slot].health.beginProbe(reason, at: now)
             }
             if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.record(cost: cost, at: now) }
-            self.entries[slot].noteLease(at: now)
+            self.serial &+= 1
+            self.entries[slot].noteLease(at: now, serial: self.serial)
             self.entries[slot].lastUseSequence = self.acquires + 1
             self.entries[slot].uses += 1
             self.entries[slot].inFlight += 1
@@ -183,6 +189,7 @@ extension KeyRotatorCore {
             return Grant(
                 slot: slot,
                 generation: self.generation,
+                serial: self.serial,
                 material: self.entries[slot].key.material,
                 cost: cost,
                 at: now,
@@ -252,12 +259,13 @@ extension KeyRotatorCore {
         mutating func reportQuietly(_ lease: Lease, _ outcome: Outcome, at now: Timestamp) -> Bool {
             guard let slot = self.slot(for: lease) else { return true }  // the key was removed meanwhile
             guard case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable,
-                self.entries[slot].lastQuotaRefusal == nil, !self.entries[slot].run.isRefused(before: lease.acquiredAt)
+                self.entries[slot].lastQuotaRefusal == nil,
+                !self.entries[slot].run.isRefused(beforeLease: lease.serial)
             else { return false }
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
             self.entries[slot].recordLatency(latency)
             self.entries[slot].relaxPace()
-            self.entries[slot].countSuccess(leasedAt: lease.acquiredAt)
+            self.entries[slot].countSuccess(serial: lease.serial)
             self.settle(slot: slot, lease: lease, at: now)
             return true
         }
@@ -285,12 +293,10 @@ extension KeyRotatorCore {
         ) -> Outcome {
             let outcome = Outcome.rateLimited(retryAfter: retryAfter)
             let run = self.entries[slot].run
-            if lease.acquiredAt < run.start || (run.isRefused && lease.acquiredAt <= run.refusedAt) {
-                return retryAfter == nil ? .abandoned : outcome
-            }
+            if run.supersedes(lease: lease.serial) { return retryAfter == nil ? .abandoned : outcome }
             let backoff = self.entries[slot].health.nextBackoff(jitter: jitter)
             if !run.isRefused {
-                self.entries[slot].refuseRun(at: now)
+                self.entries[slot].refuseRun(at: now, serial: self.serial)
                 guard retryAfter == nil else { return outcome }
                 return .rateLimited(
                     retryAfter: now.duration(to: self.entries[slot].firstRetry(at: now, backoff: backoff))
@@ -313,11 +319,15 @@ extension KeyRotatorCore {
             case .success(let latency):
                 self.entries[slot].recordLatency(latency)
                 self.entries[slot].relaxPace()
-                if self.entries[slot].run.isRefused(before: lease.acquiredAt) {
+                if self.entries[slot].run.isRefused(beforeLease: lease.serial) {
                     let cooldownEnd = self.entries[slot].health.blockedUntil
-                    self.entries[slot].learnPace(readmittedAt: lease.acquiredAt, cooldownEnd: cooldownEnd)
+                    self.entries[slot].learnPace(
+                        readmittedAt: lease.acquiredAt,
+                        serial: lease.serial,
+                        cooldownEnd: cooldownEnd
+                    )
                 } else {
-                    self.entries[slot].countSuccess(leasedAt: lease.acquiredAt)
+                    self.entries[slot].countSuccess(serial: lease.serial)
                 }
                 self.entries[slot].lastQuotaRefusal = nil
             case .rateLimited(let retryAfter):
@@ -348,10 +358,8 @@ extension KeyRotatorCore {
                 // A repeat: this request was leased after an earlier quota refusal of the key and no success came
                 // between. The short window has had its chance (the key already rested for it), so the quota itself
                 // is spent. Requests already in flight at the first refusal are not repeats.
-                let isRepeat = self.entries[slot].lastQuotaRefusal.map { lease.acquiredAt > $0 } ?? false
-                if resetAt == nil {
-                    self.entries[slot].lastQuotaRefusal = max(self.entries[slot].lastQuotaRefusal ?? now, now)
-                }
+                let isRepeat = self.entries[slot].lastQuotaRefusal.map { lease.serial > $0 } ?? false
+                if resetAt == nil { self.entries[slot].lastQuotaRefusal = self.serial }
                 if let resetAt {
                     outcome = .quotaExhausted(resetAt: resetAt)
                 } else if !isRepeat, let short = self.entries[slot].limiter.shortWindowBlock(cost: lease.cost, at: now)
@@ -373,7 +381,7 @@ extension KeyRotatorCore {
             switch (outcome, self.entries[slot].health.state) {
             case (.success, .coolingDown), (.success, .quotaExhausted):
                 // A request sent before the provider refused the key answered late: it lifts no block.
-                if lease.acquiredAt < self.entries[slot].blockedSince { outcome = .abandoned }
+                if lease.serial <= self.entries[slot].blockedSinceSerial { outcome = .abandoned }
             case (_, .probing) where !lease.isProbe:
                 // Only the probe's own outcome ends a probe.
                 if case .invalidKey = outcome {} else { outcome = .abandoned }
@@ -389,7 +397,7 @@ extension KeyRotatorCore {
             }
             let after = self.entries[slot].health.storedBlock
             if after != before {
-                if after != nil { self.entries[slot].blockedSince = now }
+                if after != nil { self.entries[slot].blockedSinceSerial = self.serial }
                 actions.blocks.append((self.entries[slot].key.fingerprint, after))
             }
         }

@@ -178,6 +178,17 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
         )
     }
 
+    /// A lease on a key outside `avoiding` that is ready now, or `nil` (no lease taken) when none is: for a retry that
+    /// had rather not go back to a key that just failed it, but will when no other key is free (call
+    /// ``acquire(cost:deadline:)`` then). Never overtakes a waiting task.
+    ///
+    /// - Parameters:
+    ///   - cost: Quota units the request spends. Default 1.
+    ///   - avoiding: Keys to pass over.
+    public func acquireIfReady(cost: Int = 1, avoiding: Set<KeyID>) async -> Lease? {
+        await self.engine.leaseIfReady(cost: cost, avoiding: Array(avoiding))
+    }
+
     /// What ``acquire(cost:deadline:)`` returns at once, without suspending: a lease when nobody waits and a key
     /// is ready now, the pool has no shared store and the task is not cancelled; else `nil`, no lease taken (call
     /// ``waitForLease(cost:deadline:)`` to wait). For callers on a hot path that would otherwise pay for an async

@@ -12,6 +12,8 @@ public struct Lease: Sendable {
     public let isProbe: Bool
     @usableFromInline let slot: Int
     @usableFromInline let generation: UInt64
+    /// The pool's serial number of this lease: orders it against refusals and blocks recorded at the same instant.
+    @usableFromInline let serial: UInt64
     @usableFromInline let reporter: RotatorEngine
 
     init(
@@ -21,6 +23,7 @@ public struct Lease: Sendable {
         isProbe: Bool,
         slot: Int,
         generation: UInt64,
+        serial: UInt64,
         reporter: RotatorEngine
     ) {
         self.material = material
@@ -29,6 +32,7 @@ public struct Lease: Sendable {
         self.isProbe = isProbe
         self.slot = slot
         self.generation = generation
+        self.serial = serial
         self.reporter = reporter
     }
 

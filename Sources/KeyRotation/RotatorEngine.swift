@@ -115,6 +115,22 @@ final class RotatorEngine: Sendable {
         return lease
     }
 
+    /// A lease on a key outside `avoiding` that is ready now, for a retry that had rather not go back to the keys
+    /// that just failed it; `nil` when none is (no lease taken, nobody overtaken: the caller then waits as usual).
+    func leaseIfReady(cost: Int, avoiding: [KeyID]) async -> Lease? {
+        guard !Task.isCancelled else { return nil }
+        let now = self.now()
+        let decision = self.state.withLock {
+            $0.tryAcquire(cost: cost, at: now, respectingQueue: true, avoiding: avoiding)
+        }
+        guard case .grant(let grant) = decision else { return nil }
+        guard self.store != nil else { return self.lease(grant) }
+        if case .lease(let lease) = await self.confirmOffThePool(grant, cost: cost, avoiding: avoiding) {
+            return lease
+        }
+        return nil
+    }
+
     func acquire(cost: Int, deadline: Timestamp?) async throws -> Lease {
         // The fast path: no continuation.
         if let lease = self.leaseIfReady(cost: cost) { return lease }
@@ -184,6 +200,7 @@ final class RotatorEngine: Sendable {
             isProbe: grant.probe != nil,
             slot: grant.slot,
             generation: grant.generation,
+            serial: grant.serial,
             reporter: self
         )
     }

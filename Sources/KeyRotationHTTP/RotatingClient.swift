@@ -10,8 +10,9 @@ public import KeyRotation
 ///   other key; when every key answers 403, that answer is the result.
 /// - Only idempotent requests (or ones marked ``HTTPRequest/isSafeToRetry``) are retried after a failure that may
 ///   have reached the server; a 429 or 401 means the server did nothing, so any request is retried after one.
-/// - Transient failures back off exponentially with full jitter; key problems move to the next key at once (the
-///   rotator already keeps the throttled key out until its cooldown ends).
+/// - Transient failures back off exponentially with full jitter, then retry on another key when one is free (on the
+///   same key when none is); key problems move to the next key at once (the rotator already keeps the throttled key
+///   out until its cooldown ends).
 /// - Every retry respects the caller's deadline; nothing retries past it.
 public final class RotatingClient<C: Clock>: Sendable where C.Duration == Duration {
     /// Retry behaviour.
@@ -97,6 +98,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         var refusals = 0
         var last = Last()
         var forbidden: (keys: Set<KeyID>, result: Result?) = ([], nil)
+        var failed: Set<KeyID> = []  // keys that failed this request with a 5xx, timeout or reset
         let observer = RequestLog.observer
         while failures < max(1, self.configuration.maximumAttempts)
             && refusals < max(1, self.configuration.maximumKeyRefusals)
@@ -104,7 +106,12 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             if Task.isCancelled { throw self.error(.cancelled, "the request was cancelled", attempts, last) }
             let lease: Lease?
             do {
-                lease = try await self.lease(cost: cost, deadline: deadline, avoiding: forbidden.keys)
+                lease = try await self.lease(
+                    cost: cost,
+                    deadline: deadline,
+                    avoiding: forbidden.keys,
+                    preferringNot: failed
+                )
             } catch let error as KeyRotatorError {
                 // The only keys left are those that answered 403 (the others are gone or never fit): that answer
                 // stands.
@@ -139,6 +146,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     throw self.error(.transport, failure.message, attempts, last)
                 }
                 failures += 1
+                if let lease { failed.insert(lease.keyID) }
                 try await self.afterTransientFailure(
                     lease,
                     request,
@@ -211,6 +219,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 }
             case .transient:
                 failures += 1
+                if let lease { failed.insert(lease.keyID) }
                 try await self.afterTransientFailure(
                     lease,
                     request,
@@ -266,9 +275,17 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     }
 
     /// A lease on a key that has not answered this request with 403 (the rotator skips those keys for this request
-    /// only).
-    private func lease(cost: Int, deadline: C.Instant?, avoiding forbidden: Set<KeyID>) async throws -> Lease? {
+    /// only), and one that has not failed it either when such a key is free now.
+    private func lease(
+        cost: Int,
+        deadline: C.Instant?,
+        avoiding forbidden: Set<KeyID>,
+        preferringNot failed: Set<KeyID>
+    ) async throws -> Lease? {
         guard let rotator = self.rotator else { return nil }
+        if !failed.isEmpty, let lease = await rotator.acquireIfReady(cost: cost, avoiding: forbidden.union(failed)) {
+            return lease
+        }
         if forbidden.isEmpty {
             if let lease = rotator.leaseIfReady(cost: cost) { return lease }  // no async call when a key is ready
             return try await rotator.waitForLease(cost: cost, deadline: deadline)

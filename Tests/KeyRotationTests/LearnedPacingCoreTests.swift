@@ -67,6 +67,27 @@ import Testing
         #expect(self.refuse(rotator, clock, at: 7) == at(14))
     }
 
+    /// Leases and refusals at one instant (a clock standing still, a coarse clock) are ordered by the pool's lease
+    /// serial numbers, not by their equal timestamps.
+    @Test func atOneInstantALateAnswerForAnEarlierLeaseNeitherLiftsNorRepeatsTheRefusal() {
+        let clock = TestClock()
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: clock)
+        let leases = (0..<3).map { _ in rotator.tryAcquire().lease! }
+        leases[0].report(.rateLimited(retryAfter: nil))
+        #expect(rotator.statistics().keys[0].state == .coolingDown(until: at(1)))
+        // Leased before the refusal: its success lifts nothing, its 429 adds nothing.
+        leases[1].report(.success(latency: .zero))
+        leases[2].report(.rateLimited(retryAfter: nil))
+        #expect(rotator.statistics().keys[0].state == .coolingDown(until: at(1)))
+        #expect(rotator.statistics().keys[0].nextAvailable == at(1))
+        #expect(rotator.tryAcquire().lease == nil)
+        clock.advance(to: at(1))
+        let retry = rotator.tryAcquire().lease
+        #expect(retry != nil)
+        retry?.report(.success(latency: .zero))
+        #expect(rotator.statistics().keys[0].state == .available)
+    }
+
     @Test func aMeasuredPaceHoldsThroughTheNextWindow() {
         let (clock, rotator) = self.filledRotator()
         for seconds in [6.0, 7, 14, 28] { _ = self.refuse(rotator, clock, at: seconds) }
