@@ -93,9 +93,11 @@ struct RedisReplicaTests {
         var phase = 0
         var killedAt = Duration.zero
         var restartedAt = Duration.zero
-        // Bounded by the 4.5 s below; the count only guards against a clock that never moves (an acquire whose
-        // deadline can't be met returns at once, so a fast machine loops many times a second).
-        for _ in 0..<1_000_000 {
+        var usesThroughRedis = 0  // after the restart, while the store is connected again
+        // Bounded in time below (at most 10 s after the restart: a loaded machine may take a while to reconnect);
+        // the count only guards against a clock that never moves (an acquire whose deadline can't be met returns at
+        // once, so a fast machine loops many times a second).
+        for _ in 0..<10_000_000 {
             let elapsed = start.duration(to: clock.now)
             if phase == 0 && elapsed >= .seconds(1) {
                 server.kill()
@@ -107,12 +109,13 @@ struct RedisReplicaTests {
                 try server.start()
                 restartedAt = start.duration(to: clock.now)
                 phase = 2
-            } else if elapsed >= .milliseconds(4_500) {
+            } else if phase == 2 && (usesThroughRedis >= 30 || elapsed >= restartedAt + .seconds(10)) {
                 break
             }
             do {
                 let lease = try await rotator.acquire(deadline: clock.now.advanced(by: .milliseconds(50)))
                 uses.append((lease.keyID, start.duration(to: clock.now)))
+                if phase == 2 && store.isConnected { usesThroughRedis += 1 }
                 lease.report(.success(latency: .zero))
             } catch let error as KeyRotatorError where error.code == .deadlineExceeded {
                 continue
