@@ -245,11 +245,9 @@ extension KeyRotatorCore {
         // MARK: Reporting
 
         func slot(for lease: Lease) -> Int? {
-            if lease.generation == self.generation, lease.slot < self.entries.count,
-                self.entries[lease.slot].key.material === lease.material
-            {
-                return lease.slot
-            }
+            // Slots move only when a key is removed, and that starts a new generation: a lease of this generation
+            // still names its key's slot (reading the entry's material to check would copy the whole entry).
+            if lease.generation == self.generation, lease.slot < self.entries.count { return lease.slot }
             return self.indexByID[lease.keyID]
         }
 
