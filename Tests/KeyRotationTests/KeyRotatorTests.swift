@@ -126,6 +126,38 @@ import Testing
         await #expect(throws: KeyRotatorError.self) { _ = try await rotator.acquire(avoiding: ["a", "b"]) }
     }
 
+    /// `acquireIfReady(avoiding:)` hands out a ready key outside the set, or nothing: never an avoided key, never
+    /// a key while a caller waits in line.
+    @Test(arguments: SelectionStrategy.all)
+    func acquireIfReadyPassesOverAvoidedKeysAndNeverOvertakesAWaiter(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let rotator = KeyRotator(
+            keys: keys("a", "b", limits: [.minimumSpacing(.seconds(1))]),
+            configuration: .init(strategy: strategy),
+            clock: clock
+        )
+        let first = try #require(await rotator.acquireIfReady(avoiding: ["a"]))
+        #expect(first.keyID == "b")
+        first.report(.success(latency: .zero))
+        #expect(await rotator.acquireIfReady(avoiding: ["a"]) == nil)  // b is spaced out, a is avoided
+        #expect(await rotator.acquireIfReady(avoiding: ["a", "b"]) == nil)
+        clock.advance(by: .milliseconds(500))
+        let second = try #require(await rotator.acquireIfReady(avoiding: []))
+        #expect(second.keyID == "a")
+        second.report(.success(latency: .zero))
+        // b is free at 1 s, a at 1.5 s. A caller that avoids b waits for a; at 1 s b is free, but a caller is in line.
+        let waiter = Task { try await rotator.acquire(avoiding: ["b"], deadline: clock.now.advanced(by: .seconds(5))) }
+        await settle { rotator.statistics().waiters == 1 }
+        clock.advance(to: at(1))
+        #expect(rotator.statistics().waiters == 1)
+        #expect(await rotator.acquireIfReady(avoiding: []) == nil)
+        clock.advance(to: at(1.5))
+        let served = try await waiter.value
+        #expect(served.keyID == "a")
+        served.report(.success(latency: .zero))
+        #expect(await rotator.acquireIfReady(avoiding: ["a"])?.keyID == "b")
+    }
+
     @Test func retryAfterIsHonouredToTheInstant() {
         let clock = TestClock()
         let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(strategy: .roundRobin), clock: clock)
