@@ -141,8 +141,8 @@ struct AptosCommandContext {
     }
 
     /// Runs `body`, turning the SDK's errors into the command line's: no usable key → exit 3, a bad argument →
-    /// exit 2, anything else → exit 1. Every message is cleared of the Aptos and Nodit keys first (an upstream may
-    /// echo a key in the text it answers with).
+    /// exit 2, results that can't be written → exit 4, anything else → exit 1. Every message is cleared of the Aptos
+    /// and Nodit keys first (an upstream may echo a key in the text it answers with).
     static func run(_ invocation: Invocation, _ body: () async throws -> ExitCode) async throws -> ExitCode {
         let secrets = [CLIProvider.aptos, CLIProvider.nodit].flatMap { provider in
             KeySource.variables(invocation.environment.variables, prefix: provider.keyPrefix).secrets()
@@ -152,8 +152,10 @@ struct AptosCommandContext {
         }
         do {
             return try await body()
+        } catch let error as OutputWriteError {
+            throw error  // about stdout, not the upstream: exit 4
         } catch let error as RotatingClientError where error.code == .noUsableKey {
-            throw CLIError.noUsableKey(redacted(error.description))
+            throw CLIError.noUsableKey(redacted(Self.noUsableKeyMessage(error)))
         } catch let error as AptosClientError where error.code == .invalidArgument {
             throw UsageError(redacted(error.message))
         } catch let error as CLIError {
@@ -164,6 +166,23 @@ struct AptosCommandContext {
         } catch {
             throw CLIError.failed(redacted("\(error)"))
         }
+    }
+}
+
+extension AptosCommandContext {
+    /// A pool without a usable key, told the command line's way: what the provider said, and the variables that
+    /// hold the keys to check or replace. No "a key is free at" time: a rejected key does not come back by waiting.
+    static func noUsableKeyMessage(_ error: RotatingClientError) -> String {
+        let named = CLIProvider.all.filter { $0.displayName == error.provider }
+        let providers = named.isEmpty ? [CLIProvider.nodit, .aptos] : named
+        var details: [String] = []
+        if let keyID = error.keyID { details.append("key \(keyID)") }
+        if let status = error.lastStatus { details.append("last status \(status)") }
+        if let code = error.providerCode { details.append("provider code \(code)") }
+        if let said = error.providerMessage { details.append("provider said: \(said)") }
+        let detail = details.isEmpty ? "" : " (\(details.joined(separator: "; ")))"
+        let variables = providers.map(\.keyVariables).joined(separator: " or ")
+        return "\(error.provider): no usable key: \(error.message)\(detail); the keys come from \(variables)"
     }
 }
 
@@ -433,11 +452,13 @@ struct AptosStreamCommand: CLICommand {
             let path = arguments.value("checkpoint")
             if path?.isEmpty == true { throw UsageError("option --checkpoint needs a file path") }
             let context = try AptosCommandContext(invocation)
-            let checkpoint = try path.map { path in try Self.checkpoint(at: path, network: context.network) }
+            let checkpoint = try path.map { path in
+                try StreamCheckpoint(path: path, name: "aptos.\(context.network.name).transactions")
+            }
             var start = from
             if let checkpoint, let saved = try checkpoint.next(), saved > start { start = saved }
             if let to, start > to {
-                invocation.stderr.line("keyrotation: the checkpoint is past --to \(to): nothing left to stream")
+                invocation.printError("the checkpoint is past --to \(to): nothing left to stream")
                 return .success
             }
             return try await AptosCommandContext.run(invocation) {
@@ -446,12 +467,13 @@ struct AptosStreamCommand: CLICommand {
                 for try await transaction in context.client.transactionStream(from: start, through: to) {
                     let summary = TransactionSummary(transaction)
                     // A line and its checkpoint go together: SIGINT or SIGTERM waits for both, so a rerun neither
-                    // repeats nor skips a line.
+                    // repeats nor skips a line. A line that can't be written throws before its checkpoint is saved:
+                    // a rerun writes it again.
                     try invocation.termination.atomically {
                         if invocation.global.json {
                             try lines.write(summary)
                         } else {
-                            invocation.stdout.line(summary.line)
+                            try invocation.stdout.line(summary.line)
                         }
                         if let checkpoint, let version = transaction.version {
                             try checkpoint.save(next: version == .max ? version : version + 1)
@@ -462,27 +484,70 @@ struct AptosStreamCommand: CLICommand {
             }
         }
     }
-
-    /// The stream's checkpoint in the SQLite file at `path`, named for `network`.
-    private static func checkpoint(at path: String, network: AptosNetwork) throws(CLIError) -> StreamCheckpoint {
-        do {
-            let checkpoint = try SQLiteTransactionCheckpoint(path: path, name: "aptos.\(network.name).transactions")
-            return StreamCheckpoint(checkpoint: checkpoint, path: path)
-        } catch {
-            throw CLIError.failed("cannot open the checkpoint file \(path): \(error)")
-        }
-    }
 }
 
-/// The `--checkpoint` file of `aptos stream`, with its failures as the command line's errors (exit 1).
+/// The `--checkpoint` file of `aptos stream`, with its failures as the command line's errors: one that can't be
+/// opened or read stops the stream before it starts (exit 2), one that can't be saved stops it (exit 1).
 private struct StreamCheckpoint {
     let checkpoint: SQLiteTransactionCheckpoint
     let path: String
 
+    /// Opens the checkpoint `name` in the SQLite file at `path` (created when missing).
+    ///
+    /// - Throws: ``CLIError`` (exit 2) saying what is wrong with the file and what to do.
+    init(path: String, name: String) throws(CLIError) {
+        do {
+            self.checkpoint = try SQLiteTransactionCheckpoint(path: path, name: name)
+        } catch {
+            throw Self.unreadable(path, error)
+        }
+        self.path = path
+    }
+
+    /// The next version to stream, `nil` when none is saved yet.
+    ///
+    /// - Throws: ``CLIError`` (exit 2) when the file can't be read.
     func next() throws(CLIError) -> UInt64? {
         do { return try self.checkpoint.load() } catch {
-            throw CLIError.failed("cannot read the checkpoint file \(self.path): \(error)")
+            throw Self.unreadable(self.path, error)
         }
+    }
+
+    /// A checkpoint file that can't be opened or read: the run can't start (exit 2). The file holds nothing but
+    /// the stream's position, so the advice is to delete it and stream again from --from.
+    private static func unreadable(_ path: String, _ error: any Error) -> CLIError {
+        let restart = "delete it (or move it aside) to stream again from --from, or give --checkpoint another file"
+        switch (error as? KeyStateStoreError)?.code {
+        case .corrupt?:
+            return CLIError(
+                .usage,
+                "cannot read the checkpoint file \(path): it is not an SQLite database or it is damaged; \(restart)"
+            )
+        case .schemaTooNew?:
+            return CLIError(
+                .usage,
+                "cannot read the checkpoint file \(path): a newer keyrotation wrote it; use that version, or "
+                    + restart
+            )
+        case .unreadable?:
+            return CLIError(
+                .usage,
+                "cannot open the checkpoint file \(path)\(Self.accessProblem(path)): check that its folder exists "
+                    + "and that this user may read and write both, or give --checkpoint another file"
+            )
+        default:
+            let reason = (error as? KeyStateStoreError)?.message ?? "\(error)"
+            return CLIError(.usage, "cannot read the checkpoint file \(path): \(reason)")
+        }
+    }
+
+    /// Why `path` can't be opened for writing, as ` (Not a directory)`; empty when the system sees no problem.
+    private static func accessProblem(_ path: String) -> String {
+        let folder = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "."
+        if access(folder, W_OK | X_OK) != 0 || (access(path, F_OK) == 0 && access(path, R_OK | W_OK) != 0) {
+            return " (\(SystemError.reason(errno)))"
+        }
+        return ""
     }
 
     func save(next version: UInt64) throws(CLIError) {

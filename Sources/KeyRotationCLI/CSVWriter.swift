@@ -15,7 +15,11 @@ struct CSVWriter: Sendable {
     }
 
     /// Writes one record.
-    func write(_ fields: [String]) { self.sink.write(Self.record(fields) + self.lineEnding) }
+    ///
+    /// - Throws: ``OutputWriteError`` when the sink can't be written.
+    func write(_ fields: [String]) throws(OutputWriteError) {
+        try self.sink.write(Self.record(fields) + self.lineEnding)
+    }
 
     /// One record, without the line ending.
     static func record(_ fields: [String]) -> String { fields.map(Self.field).joined(separator: ",") }

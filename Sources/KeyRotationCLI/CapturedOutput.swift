@@ -11,7 +11,7 @@ final class CapturedOutput: OutputSink {
     /// Creates an empty buffer.
     init(isTerminal: Bool = false) { self.isTerminal = isTerminal }
 
-    func write(_ text: String) { self.buffer.withLock { $0 += text } }
+    func write(_ text: String) throws(OutputWriteError) { self.buffer.withLock { $0 += text } }
 
     /// Everything written so far.
     var text: String { self.buffer.withLock { $0 } }

@@ -32,21 +32,25 @@ struct Invocation: Sendable {
     // MARK: Messages
 
     /// Writes `keyrotation: <message>` to stderr.
-    func printError(_ message: String) { self.stderr.line("keyrotation: \(message)") }
+    func printError(_ message: String) { self.stderr.message("keyrotation: \(message)") }
 
     /// Reports a usage error (message and the help hint on stderr) and returns ``ExitCode/usage``.
     func usageError(_ message: String) -> ExitCode {
         self.printError(message)
-        self.stderr.line("Run 'keyrotation \(self.commandPath) --help' for usage.")
+        self.stderr.message("Run 'keyrotation \(self.commandPath) --help' for usage.")
         return .usage
     }
 
     /// Runs `body`; a thrown error is reported on stderr and mapped to its exit code: ``CLIError`` to its own,
     /// ``UsageError`` to 2, a missing key (`KeySourceError`) or a pool without usable keys
-    /// (`KeyRotatorError.noKeys`, `.allKeysInvalid`) to 3, anything else to 1.
+    /// (`KeyRotatorError.noKeys`, `.allKeysInvalid`) to 3, results that could not be written
+    /// (``OutputWriteError``) to 4, anything else to 1.
     func perform(_ body: () async throws -> ExitCode) async -> ExitCode {
         do {
             return try await body()
+        } catch let error as OutputWriteError {
+            self.printError(error.message)
+            return .outputFailed
         } catch let error as CLIError {
             self.printError(error.message)
             return error.exitCode
@@ -81,6 +85,8 @@ struct Invocation: Sendable {
 
     /// Runs `body` with the sink results go to: the `--output` file (written atomically: committed when `body`
     /// returns, discarded when it throws; `opened` when ``openOutput()`` opened it already) or stdout.
+    ///
+    /// - Throws: What `body` throws; ``OutputWriteError`` when the file can't be committed.
     func withOutput(
         _ opened: OutputFile? = nil,
         _ body: (any OutputSink) async throws -> ExitCode
@@ -119,13 +125,21 @@ struct Invocation: Sendable {
 
     /// The key-state store at ``storePath``, or `nil` when state is kept in memory.
     ///
-    /// - Throws: ``CLIError`` (exit 1) when the store can't be opened; the message names the path.
+    /// - Throws: ``CLIError`` (exit 2: the run can't start) when the store can't be opened; the message names the
+    ///   path and what to do.
     func stateStore() throws(CLIError) -> (any KeyStateStore)? {
         do {
             return try self.makeStateStore(self.storePath)
         } catch {
-            throw CLIError.failed("cannot open the key-state store at \(self.storePath): \(error)")
+            throw self.storeError(error)
         }
+    }
+
+    /// The error for a key-state store at ``storePath`` that can't be opened: exit 2, nothing was done.
+    func storeError(_ error: any Error) -> CLIError {
+        // The store's own messages name the path and say what to do.
+        let reason = (error as? KeyStateStoreError)?.message ?? "cannot open \(self.storePath): \(error)"
+        return CLIError(.usage, "key-state store (--store, else KEYROTATION_STORE): \(reason)")
     }
 
     /// The provider's keys from the environment, with ``limits(for:)``.
@@ -136,22 +150,26 @@ struct Invocation: Sendable {
     }
 
     /// Prints a command's result on stdout: `value` as JSON with `--json`, else the lines `text` gives.
+    ///
+    /// - Throws: ``OutputWriteError`` when stdout can't be written.
     func print(_ value: some Encodable, lines text: () -> [String]) throws {
         if self.global.json {
             try JSONOutput.write(value, to: self.stdout)
         } else {
-            for line in text() { self.stdout.line(line) }
+            for line in text() { try self.stdout.line(line) }
         }
     }
 
     /// The limit units each request to `provider` spends: `<PREFIX>_REQUEST_COST` (Nodit's compute units per
     /// call, say), else 1.
     ///
-    /// - Throws: ``UsageError`` (exit 2) when the variable is not a whole number from 1 to 1,000,000.
+    /// - Throws: ``UsageError`` (exit 2) when the variable is not a whole number from 1 to 1,000,000 (surrounding
+    ///   spaces aside, as in key variables).
     func requestCost(for provider: CLIProvider) throws(UsageError) -> Int {
         let variable = provider.requestCostVariable
         guard let text = self.environment[variable] else { return 1 }
-        guard let units = Int(text), (1...1_000_000).contains(units) else {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let units = Int(trimmed), (1...1_000_000).contains(units) else {
             throw UsageError("\(variable) must be a whole number of units from 1 to 1000000, got '\(text)'")
         }
         return units
@@ -159,7 +177,7 @@ struct Invocation: Sendable {
 
     /// A pool of the provider's keys with the chosen strategy, sharing state through ``stateStore()``.
     ///
-    /// - Throws: ``CLIError``: exit 3 without keys, exit 1 when the store can't be opened.
+    /// - Throws: ``CLIError``: exit 3 without keys, exit 2 when the store can't be opened.
     func makeRotator(for provider: CLIProvider) throws(CLIError) -> KeyRotator<ContinuousClock> {
         let keys = try self.keys(for: provider)
         return self.makeRotator(keys: keys, provider: provider, store: try self.stateStore())

@@ -16,8 +16,10 @@ enum JSONOutput {
     }
 
     /// Writes `value` to `sink`.
+    ///
+    /// - Throws: `EncodingError`, or ``OutputWriteError`` when the sink can't be written.
     static func write(_ value: some Encodable, to sink: any OutputSink, pretty: Bool = true) throws {
-        sink.write(try Self.encode(value, pretty: pretty))
+        try sink.write(try Self.encode(value, pretty: pretty))
     }
 }
 
@@ -30,7 +32,9 @@ struct JSONLines: Sendable {
     init(sink: any OutputSink) { self.sink = sink }
 
     /// Writes one value on its own line.
+    ///
+    /// - Throws: `EncodingError`, or ``OutputWriteError`` when the sink can't be written.
     func write(_ value: some Encodable) throws {
-        self.sink.write(try JSONOutput.encode(value, pretty: false))
+        try self.sink.write(try JSONOutput.encode(value, pretty: false))
     }
 }

@@ -74,12 +74,10 @@ struct KeyRotationCommandLine: Sendable {
         while index < arguments.endIndex {
             let token = arguments[index]
             if token == "--help" || token == "-h" {
-                stdout.write(HelpText.topLevel(groups: self.groups))
-                return .success
+                return Self.show(HelpText.topLevel(groups: self.groups), stdout, stderr)
             }
             if token == "--version" {
-                stdout.line("keyrotation \(Self.version)")
-                return .success
+                return Self.show("keyrotation \(Self.version)\n", stdout, stderr)
             }
             guard token.hasPrefix("-"), token != "-" else { break }
             let name = token.hasPrefix("--") ? String(token.dropFirst(2).prefix { $0 != "=" }) : nil
@@ -96,7 +94,7 @@ struct KeyRotationCommandLine: Sendable {
         }
         guard index < arguments.endIndex else {
             if leading.isEmpty {
-                stderr.write(HelpText.topLevel(groups: self.groups))
+                try? stderr.write(HelpText.topLevel(groups: self.groups))
                 return .usage
             }
             return Self.usageError("missing command group", hint: nil, stderr)
@@ -110,12 +108,11 @@ struct KeyRotationCommandLine: Sendable {
 
         // The command.
         guard let commandName = rest.first else {
-            stderr.write(HelpText.group(group))
+            try? stderr.write(HelpText.group(group))
             return .usage
         }
         if commandName == "--help" || commandName == "-h" {
-            stdout.write(HelpText.group(group))
-            return .success
+            return Self.show(HelpText.group(group), stdout, stderr)
         }
         if commandName.hasPrefix("-") {
             return Self.usageError("missing command before '\(Self.optionName(commandName))'", hint: group.name, stderr)
@@ -139,8 +136,7 @@ struct KeyRotationCommandLine: Sendable {
                 arguments: command.arguments
             )
             if parsed.isHelpRequested {
-                stdout.write(HelpText.command(command, group: group))
-                return .success
+                return Self.show(HelpText.command(command, group: group), stdout, stderr)
             }
             global = try GlobalOptions(parsed)
         } catch {
@@ -159,7 +155,7 @@ struct KeyRotationCommandLine: Sendable {
         )
         guard global.verbose else { return await command.run(invocation) }
         // Every attempt of every request the command makes, by key id (never the key), on stderr.
-        return await RequestLog.$observer.withValue(RequestLog.Observer { stderr.line("keyrotation: \($0)") }) {
+        return await RequestLog.$observer.withValue(RequestLog.Observer { stderr.message("keyrotation: \($0)") }) {
             await command.run(invocation)
         }
     }
@@ -167,15 +163,13 @@ struct KeyRotationCommandLine: Sendable {
     /// `keyrotation help [group [command]]`.
     private func help(topics: [String], stdout: any OutputSink, stderr: any OutputSink) -> ExitCode {
         guard let groupName = topics.first else {
-            stdout.write(HelpText.topLevel(groups: self.groups))
-            return .success
+            return Self.show(HelpText.topLevel(groups: self.groups), stdout, stderr)
         }
         guard let group = self.groups.first(where: { $0.name == groupName }) else {
             return Self.usageError(Self.unknown("command group", groupName), hint: nil, stderr)
         }
         guard topics.count > 1 else {
-            stdout.write(HelpText.group(group))
-            return .success
+            return Self.show(HelpText.group(group), stdout, stderr)
         }
         guard topics.count == 2, let command = group.command(named: topics[1]) else {
             return Self.usageError(
@@ -184,14 +178,24 @@ struct KeyRotationCommandLine: Sendable {
                 stderr
             )
         }
-        stdout.write(HelpText.command(command, group: group))
-        return .success
+        return Self.show(HelpText.command(command, group: group), stdout, stderr)
+    }
+
+    /// Writes a help text or the version to stdout: exit 0, or 4 with the reason on stderr when it can't be written.
+    private static func show(_ text: String, _ stdout: any OutputSink, _ stderr: any OutputSink) -> ExitCode {
+        do {
+            try stdout.write(text)
+            return .success
+        } catch {
+            stderr.message("keyrotation: \(error.message)")
+            return .outputFailed
+        }
     }
 
     /// `keyrotation: <message>` and `Run 'keyrotation <hint> --help' for usage.` on stderr; exit 2.
     static func usageError(_ message: String, hint: String?, _ stderr: any OutputSink) -> ExitCode {
-        stderr.line("keyrotation: \(message)")
-        stderr.line("Run 'keyrotation \(hint.map { $0 + " " } ?? "")--help' for usage.")
+        stderr.message("keyrotation: \(message)")
+        stderr.message("Run 'keyrotation \(hint.map { $0 + " " } ?? "")--help' for usage.")
         return .usage
     }
 

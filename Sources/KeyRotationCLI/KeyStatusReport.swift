@@ -11,7 +11,8 @@ struct KeyStatusReport: Hashable, Sendable, Encodable {
         var state: String
         /// Until when the state holds (ISO 8601, UTC), if it is a block.
         var until: String?
-        /// Leases taken in this process.
+        /// Uses of the key: the most that one of its limit windows counts in the store (today's for `500/day`),
+        /// or the leases taken in this process when there are more.
         var uses: Int
         /// Leases out now.
         var inFlight: Int
@@ -57,9 +58,10 @@ struct KeyStatusReport: Hashable, Sendable, Encodable {
         }
     }
 
-    /// Lowers what each limit has left to what `store` counts for it: a new pool knows how many uses of a rolling
-    /// window earlier runs left in the store but not their instants, so it can't count them itself (it keeps such a
-    /// key out until the window has room, but would show the window as unused).
+    /// Lowers what each limit has left to what `store` counts for it, and raises the uses to the most one of the
+    /// key's windows counts: a new pool knows how many uses of a rolling window earlier runs left in the store but
+    /// not their instants, so it can't count them itself (it keeps such a key out until the window has room, but
+    /// would show the window as unused), and its own use count starts at zero.
     mutating func countUses(in store: SQLiteKeyStateStore, keys: [APIKey], at now: Timestamp) {
         for key in keys {
             guard let index = self.keys.firstIndex(where: { $0.id == key.id.rawValue }) else { continue }
@@ -68,9 +70,17 @@ struct KeyStatusReport: Hashable, Sendable, Encodable {
                 else { continue }
                 let shown = self.keys[index].limits[part].remaining
                 self.keys[index].limits[part].remaining = shown.map { min($0, left) } ?? left
+                if Self.countsUses(limit), let capacity = limit.capacity {
+                    self.keys[index].uses = max(self.keys[index].uses, capacity - left)
+                }
             }
         }
     }
+
+    /// Whether what `limit` has left is its capacity less the uses in its window: true of the limits written
+    /// `n/window` (`4/1m`, `500/day UTC`), false of a bucket, GCRA or spacing rule (`bucket(…)`, `gcra(…)`,
+    /// `spacing(…)`), whose units come back over time.
+    private static func countsUses(_ limit: RateLimit) -> Bool { !limit.description.hasSuffix(")") }
 
     /// The report as an aligned table: one column per distinct limit.
     func table() -> TextTable {

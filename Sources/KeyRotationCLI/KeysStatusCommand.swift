@@ -20,7 +20,8 @@ struct KeysStatusCommand: CLICommand {
         """
         Keys come from the provider's variables (VT_API_KEYS, APTOS_API_KEYS, NODIT_API_KEYS, …) and are shown by \
         id (vt-1, vt-2, …) in the order found. Default limits: vt 4/min and 500/day per key; aptos and nodit none \
-        unless --key-rate gives them.
+        unless --key-rate gives them. USES is what the store counts in the key's busiest limit window (today's \
+        uses for 500/day), across runs and processes.
         """
     }
 
@@ -52,7 +53,7 @@ struct KeysStatusCommand: CLICommand {
                 if invocation.global.json {
                     try JSONOutput.write(report, to: sink)
                 } else {
-                    sink.write(report.table().render())
+                    try sink.write(report.table().render())
                 }
                 return .success
             }

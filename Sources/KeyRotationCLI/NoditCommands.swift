@@ -54,7 +54,10 @@ struct NoditCommandContext {
             throw UsageError("Nodit's Web3 Data API does not serve \(network): use mainnet or testnet")
         }
         self.client = NoditWeb3Client(
-            client: RotatingClient(profile: AptosEndpoint<ContinuousClock>.noditProfile(baseURL: url).costing(cost), rotator: rotator)
+            client: RotatingClient(
+                profile: AptosEndpoint<ContinuousClock>.noditProfile(baseURL: url).costing(cost),
+                rotator: rotator
+            )
         )
     }
 
@@ -90,8 +93,8 @@ struct NoditCommandContext {
                 if invocation.global.json {
                     try JSONOutput.write(ListOutput(items: rows, cursor: next), to: invocation.stdout)
                 } else {
-                    for row in rows { invocation.stdout.line(line(row)) }
-                    if let next { invocation.stderr.line("more: --cursor \(next)") }
+                    for row in rows { try invocation.stdout.line(line(row)) }
+                    if let next { invocation.stderr.message("more: --cursor \(next)") }
                 }
                 return .success
             }

@@ -120,12 +120,13 @@ struct OptionSpec: Hashable, Sendable {
 
     // MARK: Options every command can declare
 
-    /// `-o, --output FILE`: write the result to a file (atomically) instead of stdout.
+    /// `-o, --output FILE`: write the result to a file (atomically when it is a regular one) instead of stdout.
     static let output = OptionSpec.text(
         "output",
         short: "o",
         placeholder: "FILE",
-        help: "Write the result to FILE (atomically: a temporary file, then renamed) instead of stdout"
+        help: "Write the result to FILE instead of stdout (atomically: a temporary file, then renamed; a symbolic "
+            + "link's target; a FIFO or device in place)"
     )
 
     /// `--progress`: draw progress on stderr even when it is not a terminal.

@@ -65,7 +65,8 @@ final class ProgressLine: Sendable {
             let text = self.text(completed: state.completed)
             guard text != state.lastDrawn else { return }
             state.lastDrawn = text
-            self.sink.write(self.mode == .inPlace ? "\r\(text)\u{1B}[K" : "\(text)\n")
+            // Progress is a message: a stderr that can't be written doesn't stop the command.
+            try? self.sink.write(self.mode == .inPlace ? "\r\(text)\u{1B}[K" : "\(text)\n")
         }
     }
 
@@ -75,6 +76,6 @@ final class ProgressLine: Sendable {
             defer { state.isFinished = true }
             return !state.isFinished && state.lastDrawn != nil
         }
-        if needsNewline && self.mode == .inPlace { self.sink.write("\n") }
+        if needsNewline && self.mode == .inPlace { try? self.sink.write("\n") }
     }
 }

@@ -8,8 +8,8 @@ extension Invocation {
     /// ``storePath`` (reports, queue, key usage shared across runs), `VIRUSTOTAL_BASE_URL` and the report TTL
     /// (`--ttl`, else `VT_REPORT_TTL`, else 45 minutes).
     ///
-    /// - Throws: ``CLIError``: exit 3 without keys, 2 for a bad `VIRUSTOTAL_BASE_URL`, `VT_REPORT_TTL` or `--ttl`,
-    ///   1 when the store can't open.
+    /// - Throws: ``CLIError``: exit 3 without keys, 2 for a bad `VIRUSTOTAL_BASE_URL`, `VT_REPORT_TTL` or `--ttl`
+    ///   or a store that can't be opened.
     /// - Parameter storeOnly: For commands that only read the store (`vt report`, `vt reports`): keys are not
     ///   required, and without them the client gets a placeholder key whose quota is zero, so it can't send.
     func virusTotalClient(storeOnly: Bool = false) throws(CLIError) -> VirusTotalClient<ContinuousClock> {
@@ -41,7 +41,7 @@ extension Invocation {
             KeyRotationCommandLine.createParentDirectory(of: self.storePath)
             configuration.storage = try KeyRotationStorage(path: self.storePath)
         } catch {
-            throw CLIError.failed("cannot open the store at \(self.storePath): \(error)")
+            throw self.storeError(error)
         }
         do {
             return try VirusTotalClient(keys: keys, configuration: configuration)
@@ -94,7 +94,7 @@ enum VirusTotalExit {
         let failures = results.compactMap(\.error)
         let queued = results.filter { if case .queued = $0.status { true } else { false } }.count
         if queued > 0 {
-            invocation.stderr.line(
+            invocation.stderr.message(
                 "keyrotation: \(queued) lookup(s) queued: every key is limited; run 'keyrotation vt run-queue' later"
             )
         }
@@ -195,12 +195,12 @@ struct LookupRecord: Encodable, Sendable {
             try JSONOutput.write(records, to: sink)
         case "csv":
             let csv = CSVWriter(sink: sink)
-            csv.write(Self.columns.map { $0.lowercased() } + ["link"])
-            for record in records { csv.write(record.row + [record.link ?? ""]) }
+            try csv.write(Self.columns.map { $0.lowercased() } + ["link"])
+            for record in records { try csv.write(record.row + [record.link ?? ""]) }
         default:
             var table = TextTable(columns: Self.columns.map { TextTable.Column($0) })
             for record in records { table.append(record.row) }
-            sink.write(table.render())
+            try sink.write(table.render())
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KeyRotation
+import KeyRotationStore
 import VirusTotal
 
 extension CommandGroup {
@@ -151,11 +152,11 @@ struct VirusTotalReportCommand: CLICommand {
             let result = client.storedReport(invocation.arguments.argument("IOC").first ?? "")
             return try await invocation.withOutput { sink in
                 if invocation.arguments.flag("raw"), let raw = result.rawJSON {
-                    sink.line(String(decoding: raw, as: UTF8.self))
+                    try sink.line(String(decoding: raw, as: UTF8.self))
                 } else if invocation.global.json {
                     try JSONOutput.write(LookupRecord(result), to: sink)
                 } else {
-                    sink.write(LookupRecord.summaryText(result))
+                    try sink.write(LookupRecord.summaryText(result))
                 }
                 return VirusTotalExit.code(for: [result], invocation: invocation)
             }
@@ -238,7 +239,21 @@ struct VirusTotalRunQueueCommand: CLICommand {
             let output = try invocation.openOutput()
             let results = await client.runQueue(limit: invocation.arguments.integer("limit") ?? 100)
             let left = client.statistics().queueDepth
-            invocation.stderr.line("keyrotation: \(results.count) queued lookup(s) run, \(left) still queued")
+            if results.isEmpty {
+                // A line saying why, not an empty table; --json still prints its empty list.
+                if left == 0 {
+                    invocation.printError("the queue is empty")
+                } else {
+                    let next = (try? client.configuration.storage?.requests.nextETA()).flatMap { $0 }
+                    invocation.printError(
+                        "nothing in the queue can run yet (\(left) queued)"
+                            + (next.map { "; the next at \($0)" } ?? "")
+                    )
+                }
+                guard invocation.global.json else { return try await invocation.withOutput(output) { _ in .success } }
+            } else {
+                invocation.printError("\(results.count) queued lookup(s) run, \(left) still queued")
+            }
             return try await invocation.withOutput(output) { sink in
                 try LookupRecord.write(results, format: invocation.global.json ? "json" : "table", to: sink)
                 return VirusTotalExit.code(for: results, invocation: invocation)
@@ -263,7 +278,7 @@ struct VirusTotalStatsCommand: CLICommand {
                 if invocation.global.json {
                     try JSONOutput.write(record, to: sink)
                 } else {
-                    sink.write(record.text())
+                    try sink.write(record.text())
                 }
                 return .success
             }
@@ -279,7 +294,7 @@ extension Invocation {
             if self.global.json {
                 try JSONOutput.write(results.map(LookupRecord.init), to: sink)
             } else {
-                for result in results { sink.write(LookupRecord.summaryText(result)) }
+                for result in results { try sink.write(LookupRecord.summaryText(result)) }
             }
             return VirusTotalExit.code(for: results, invocation: self)
         }

@@ -365,6 +365,133 @@ struct AptosCommandTests {
         #expect(ended.value.first?.saved == 10)
     }
 
+    /// A line that can't be written (a full disk) stops the stream with exit 4 before its checkpoint is saved: the
+    /// checkpoint names that line, and a rerun writes it and everything after, so nothing is lost.
+    @Test(arguments: [[], ["--json"]])
+    func aLineThatCannotBeWrittenIsNotCheckpointed(_ format: [String]) async throws {
+        let server = try self.aptos()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-full-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let arguments = ["aptos", "stream", "--from", "0", "--to", "299", "--via", "aptos", "--checkpoint", path]
+        // 120 lines go out, the 121st (version 120) fails.
+        let full = await runCLI(
+            arguments + format,
+            environment: self.environment(server),
+            output: FailingOutput(failingAfter: 120)
+        )
+        #expect(full.code == .outputFailed, "\(full.stderr)")
+        #expect(full.stderr == "keyrotation: cannot write to standard output: No space left on device\n")
+        #expect(full.stdout.split(separator: "\n").count == 120)
+        let checkpoint = CheckpointStore(database: try SQLiteDatabase(path: path))
+        #expect(try checkpoint.value("aptos.mainnet.transactions") == 120)
+
+        let rerun = await runCLI(arguments, environment: self.environment(server))
+        #expect(rerun.code == .success, "\(rerun.stderr)")
+        let lines = rerun.stdout.split(separator: "\n")
+        #expect(lines.count == 180)
+        #expect(lines.first?.hasPrefix("120  ") == true)
+        #expect(!(full.allOutput + rerun.allOutput).contains(Self.aptosSecret))
+    }
+
+    /// A checkpoint file that is not a checkpoint stops the stream before it starts: exit 2 (not 1: no item
+    /// failed), saying how to start over, without the key-state store's advice about quotas.
+    @Test func aDamagedCheckpointIsASetupErrorSayingHowToStartOver() async throws {
+        let server = try self.aptos()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-damaged-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }).write(to: URL(fileURLWithPath: path))
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "9", "--via", "aptos", "--checkpoint", path],
+            environment: self.environment(server)
+        )
+        #expect(run.code == .usage)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.hasPrefix("keyrotation: cannot read the checkpoint file \(path): "))
+        #expect(run.stderr.contains("delete it (or move it aside) to stream again from --from"))
+        #expect(!run.stderr.contains("quotas"))
+        #expect(!run.stderr.contains("Run 'keyrotation"))
+        #expect(server.provider.totalRequests == 0)
+    }
+
+    @Test func aCheckpointUnderARegularFileIsASetupError() async throws {
+        let server = try self.aptos()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cli-file-\(UUID().uuidString)").path
+        try "x\n".write(toFile: file, atomically: false, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "9", "--via", "aptos", "--checkpoint", file + "/ck.sqlite"],
+            environment: self.environment(server)
+        )
+        #expect(run.code == .usage)
+        #expect(
+            run.stderr.hasPrefix("keyrotation: cannot open the checkpoint file \(file)/ck.sqlite (Not a directory)")
+        )
+        #expect(server.provider.totalRequests == 0)
+    }
+
+    @Test func aDamagedKeyStateStoreIsASetupError() async throws {
+        let server = try self.aptos()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cli-badstore-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(repeating: 0x5A, count: 5000).write(to: URL(fileURLWithPath: path))
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "9", "--via", "aptos", "--store", path],
+            environment: self.environment(server)
+        )
+        #expect(run.code == .usage)
+        #expect(run.stderr.hasPrefix("keyrotation: key-state store (--store, else KEYROTATION_STORE): "))
+        #expect(run.stderr.contains(path))
+        #expect(server.provider.totalRequests == 0)
+    }
+
+    /// Every key rejected: exit 3, naming the variables that hold the keys, and no "a key is free at" time (an
+    /// invalid key does not come back by waiting).
+    @Test(arguments: [("aptos", "APTOS_API_KEYS"), ("nodit", "NODIT_API_KEYS")])
+    func everyKeyInvalidNamesTheVariables(_ via: String, _ variable: String) async throws {
+        let aptos = try SimulatedServer(flavour: .aptos, keys: [Self.aptosSecret: .invalid(label: "aptos-1")])
+        let nodit = try SimulatedServer(flavour: .nodit, keys: [Self.noditSecret: .invalid(label: "nodit-1")])
+        var environment = self.environment(aptos)
+        environment["NODIT_API_KEYS"] = Self.noditSecret
+        environment["NODIT_BASE_URL"] = nodit.url("/v1")
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("cli-inv-\(UUID()).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+        }
+        environment["KEYROTATION_STORE"] = store
+        for _ in 0..<2 {  // the second run finds the keys marked invalid in the store
+            let run = await runCLI(["aptos", "ledger", "--via", via], environment: environment)
+            #expect(run.code == .noUsableKey, "\(run.stderr)")
+            #expect(run.stderr.contains(variable), "\(run.stderr)")
+            #expect(!run.stderr.contains("free at"))
+            #expect(!run.allOutput.contains(Self.aptosSecret) && !run.allOutput.contains(Self.noditSecret))
+        }
+    }
+
+    /// Request costs are trimmed as keys are: ' 10 ' is 10.
+    @Test func aRequestCostWithSurroundingSpacesIsAccepted() async throws {
+        let aptos = try self.aptos()
+        let nodit = try SimulatedServer(flavour: .nodit, keys: [Self.noditSecret: .healthy(label: "nodit-1")])
+        var environment = self.environment(aptos)
+        environment["NODIT_API_KEYS"] = Self.noditSecret
+        environment["NODIT_BASE_URL"] = nodit.url("/v1")
+        environment["NODIT_REQUEST_COST"] = " 10 "
+        environment["APTOS_REQUEST_COST"] = "\t5\n"
+        // 25 units in any hour at 10 a request: two pages go out, the third can't.
+        let run = await runCLI(
+            ["aptos", "stream", "--from", "0", "--to", "299", "--via", "nodit", "--key-rate", "25/3600s"],
+            environment: environment
+        )
+        #expect(run.code == .someFailed, "\(run.stderr)")
+        #expect(!run.stderr.contains("REQUEST_COST"))
+        #expect(nodit.provider.totalRequests == 2)
+    }
+
     @Test func keyRateIsHonouredForAptosKeys() async throws {
         let server = try self.aptos()
         // One use in any hour (a rolling window: a calendar hour could end mid-test): the second page can't go out on

@@ -18,7 +18,12 @@ import Testing
         )
     }
 
-    static func run(_ arguments: [String], environment: [String: String]) throws -> Result {
+    /// Runs the binary; `standardOutput` sends its stdout to that file instead of a temporary one (read back as "").
+    static func run(
+        _ arguments: [String],
+        environment: [String: String],
+        standardOutput: String? = nil
+    ) throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-exec-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -26,7 +31,7 @@ import Testing
         let err = directory.appendingPathComponent("stderr")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
+        let outHandle = try FileHandle(forWritingTo: standardOutput.map { URL(fileURLWithPath: $0) } ?? out)
         let errHandle = try FileHandle(forWritingTo: err)
         let process = Process()
         process.executableURL = try Self.binary()
@@ -87,5 +92,19 @@ import Testing
         #expect(verbose.status == 0)
         #expect(verbose.stdout.hasPrefix("KEY   STATE"))
         #expect(!(verbose.stdout + verbose.stderr).contains("execSecret"))
+    }
+
+    /// A full disk on stdout: exit 4 and the reason on stderr, never a silent exit 0.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs /dev/full"))
+    func aFullStandardOutputExits4SayingWhy() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-home-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let environment = ["VT_API_KEYS": "execSecretValue0123456789", "HOME": home]
+        for arguments in [["--version"], ["keys", "status", "--provider", "vt"], ["keys", "status", "--help"]] {
+            let full = try Self.run(arguments, environment: environment, standardOutput: "/dev/full")
+            #expect(full.status == 4, "\(arguments)")
+            #expect(full.stderr == "keyrotation: cannot write to standard output: No space left on device\n")
+            #expect(!full.stderr.contains("execSecret"))
+        }
     }
 }

@@ -24,8 +24,8 @@ import Testing
             "-h, --help", "--version", "VT_API_KEYS", "APTOS_API_KEYS", "NODIT_API_KEYS", "KEYROTATION_STORE",
             "XDG_DATA_HOME", "VIRUSTOTAL_BASE_URL", "APTOS_BASE_URL", "NODIT_BASE_URL", "NODIT_WEB3_BASE_URL",
             "VT_REPORT_TTL", "APTOS_REQUEST_COST", "NODIT_REQUEST_COST", "-v, --verbose", "Exit codes:", "0   success",
-            "1   some items failed", "2   usage error",
-            "3   no usable key",
+            "1   some items failed", "2   usage or setup error",
+            "3   no usable key", "4   the results could not be written",
         ] {
             #expect(run.stdout.contains(text), "missing \(text)")
         }
@@ -62,7 +62,8 @@ import Testing
         for text in [
             "Usage: keyrotation keys status --provider vt|aptos|nodit [options]", "Options:", "-o, --output FILE",
             "(required)", "Global options:", "--key-rate LIMITS", "Examples:", "keyrotation keys status --provider vt",
-            "Exit codes: 0 success, 1 some items failed, 2 usage error, 3 no usable key.",
+            "Exit codes: 0 success, 1 some items failed, 2 usage or setup error, 3 no usable key, "
+                + "4 output not written.",
         ] {
             #expect(run.stdout.contains(text), "missing \(text)")
         }

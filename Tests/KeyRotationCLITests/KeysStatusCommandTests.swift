@@ -109,6 +109,48 @@ import Testing
         #expect(left == [[1, 497], [4, 500]])
     }
 
+    /// USES shows what the store recorded (earlier runs, other processes), not only this process's leases.
+    @Test func usesShowWhatTheStoreRecorded() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID()).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let store = try SQLiteKeyStateStore(path: path)
+        let limits: [RateLimit] = [.perMinute(4), .perDay(500)]
+        let fingerprint = APIKey(Self.secrets[1]).fingerprint
+        let earlier = Timestamp(Date()).advanced(by: .seconds(-120))  // out of the minute, within the day (mostly)
+        for _ in 0..<19 { _ = try store.admit(fingerprint: fingerprint, cost: 1, limits: [.perDay(500)], at: earlier) }
+        for _ in 0..<2 { _ = try store.admit(fingerprint: fingerprint, cost: 1, limits: limits, at: Timestamp(Date())) }
+        let run = await runCLI(["keys", "status", "--provider", "vt", "--store", path], environment: Self.environment)
+        #expect(run.code == .success, "\(run.stderr)")
+        let rows = run.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(rows.first?.prefix(3) == ["KEY", "STATE", "USES"])
+        let second = try #require(rows.first { $0.first == "vt-2" })
+        // Today's count: 21, or 2 when the run is within two minutes of 00:00 UTC (the earlier uses were yesterday).
+        #expect(second[2] == "21" || second[2] == "2")
+        #expect(second[3] == "2")
+        #expect(second[4] == (second[2] == "21" ? "479" : "498"))
+        #expect(rows.first { $0.first == "vt-1" }?[2] == "0")
+        Self.expectNoSecret(in: run)
+    }
+
+    @Test(arguments: ["garbage", "under-a-file"])
+    func aStoreFileThatCannotBeOpenedIsASetupError(_ kind: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("status-bad-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("one.txt").path
+        try Data(repeating: 0xA5, count: 5000).write(to: URL(fileURLWithPath: file))
+        let path = kind == "garbage" ? file : file + "/x.sqlite"
+        let run = await runCLI(["keys", "status", "--provider", "vt", "--store", path], environment: Self.environment)
+        #expect(run.code == .usage)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.hasPrefix("keyrotation: key-state store (--store, else KEYROTATION_STORE): "))
+        #expect(run.stderr.contains(path))
+        #expect(!run.stderr.contains("Run 'keyrotation"))
+        Self.expectNoSecret(in: run)
+    }
+
     @Test func theStateStoreFactoryGetsTheResolvedPath() async {
         let seen = PathRecorder()
         let commandLine = KeyRotationCommandLine(makeStateStore: { path in
@@ -128,7 +170,8 @@ import Testing
         #expect(seen.paths == ["/tmp/env-store.sqlite", "/tmp/flag-store.sqlite"])
     }
 
-    @Test func aStoreThatCannotOpenExits1NamingThePath() async {
+    /// Nothing was done: the run could not start (exit 2, not 1, which says some items failed).
+    @Test func aStoreThatCannotOpenExits2NamingThePath() async {
         struct Broken: Error, CustomStringConvertible { var description: String { "disk on fire" } }
         let commandLine = KeyRotationCommandLine(makeStateStore: { _ in throw Broken() })
         let stderr = CapturedOutput()
@@ -138,8 +181,12 @@ import Testing
             stdout: CapturedOutput(),
             stderr: stderr
         )
-        #expect(code == .someFailed)
-        #expect(stderr.text == "keyrotation: cannot open the key-state store at /tmp/x.sqlite: disk on fire\n")
+        #expect(code == .usage)
+        #expect(
+            stderr.text
+                == "keyrotation: key-state store (--store, else KEYROTATION_STORE): cannot open /tmp/x.sqlite: "
+                + "disk on fire\n"
+        )
     }
 }
 

@@ -43,11 +43,11 @@ import Testing
         #expect(CSVWriter.field(value) == expected)
     }
 
-    @Test func csvRecordsEndWithCRLF() {
+    @Test func csvRecordsEndWithCRLF() throws {
         let sink = CapturedOutput()
         let writer = CSVWriter(sink: sink)
-        writer.write(["ioc", "verdict"])
-        writer.write(["example.com", "harmless, mostly"])
+        try writer.write(["ioc", "verdict"])
+        try writer.write(["example.com", "harmless, mostly"])
         #expect(sink.text == "ioc,verdict\r\nexample.com,\"harmless, mostly\"\r\n")
     }
 

@@ -14,8 +14,8 @@ import Testing
         let ended = Locked<[Int32]>([])
         let termination = TerminationGuard { signal in ended.withLock { $0.append(signal) } }
         let file = try OutputFile(path: directory.appendingPathComponent("out.csv").path, termination: termination)
-        file.write("a,b\n")
-        #expect(FileManager.default.fileExists(atPath: file.temporaryPath))
+        try file.write("a,b\n")
+        #expect(FileManager.default.fileExists(atPath: try #require(file.temporaryPath)))
         termination.deliver(SIGINT)
         #expect(ended.value == [SIGINT])
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
@@ -29,7 +29,7 @@ import Testing
         let termination = TerminationGuard { _ in }
         let path = directory.appendingPathComponent("out.csv").path
         let file = try OutputFile(path: path, termination: termination)
-        file.write("a,b\n")
+        try file.write("a,b\n")
         try file.commit()
         termination.deliver(SIGTERM)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "a,b\n")

@@ -1,4 +1,5 @@
 import Foundation
+import KeyRotation
 
 @testable import KeyRotationCLI
 
@@ -13,25 +14,61 @@ struct CLIRun: Sendable {
 }
 
 /// Runs `keyrotation` in-process with `environment` (nothing from the real environment leaks in).
+///
+/// - Parameter output: A stdout that fails after some writes, instead of a buffer; ``CLIRun/stdout`` is then what
+///   it took before failing.
 func runCLI(
     _ arguments: [String],
     environment: [String: String] = [:],
     groups: [CommandGroup] = CommandRegistry.groups,
-    stderrIsTerminal: Bool = false
+    stderrIsTerminal: Bool = false,
+    output: FailingOutput? = nil
 ) async -> CLIRun {
     var environment = environment
     var home: String?
     if environment["KEYROTATION_STORE"] == nil && environment["XDG_DATA_HOME"] == nil {
         // Never touch the real home: each run gets a store of its own, removed when the run ends.
-        home = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-cli-\(UUID().uuidString)").path
+        home =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("keyrotation-cli-\(UUID().uuidString)").path
         environment["XDG_DATA_HOME"] = home
     }
     defer { if let home { try? FileManager.default.removeItem(atPath: home) } }
-    let stdout = CapturedOutput()
+    let captured = CapturedOutput()
+    let stdout: any OutputSink = output ?? captured
     let stderr = CapturedOutput(isTerminal: stderrIsTerminal)
     let commandLine = KeyRotationCommandLine(groups: groups)
     let code = await commandLine.run(arguments: arguments, environment: environment, stdout: stdout, stderr: stderr)
-    return CLIRun(code: code, stdout: stdout.text, stderr: stderr.text)
+    return CLIRun(code: code, stdout: output?.text ?? captured.text, stderr: stderr.text)
+}
+
+/// Standard output on a disk that fills up: the first `writes` writes succeed, every later one fails with ENOSPC,
+/// as `write(2)` does.
+final class FailingOutput: OutputSink {
+    private let state: Locked<(left: Int, text: String, failed: Int)>
+
+    /// Creates a sink that takes `writes` writes, then fails.
+    init(failingAfter writes: Int) { self.state = Locked((writes, "", 0)) }
+
+    var isTerminal: Bool { false }
+
+    /// What was written before the failures.
+    var text: String { self.state.value.text }
+    /// How many writes failed.
+    var failures: Int { self.state.value.failed }
+
+    func write(_ text: String) throws(OutputWriteError) {
+        let full = self.state.withLock { state -> Bool in
+            guard state.left > 0 else {
+                state.failed += 1
+                return true
+            }
+            state.left -= 1
+            state.text += text
+            return false
+        }
+        if full { throw OutputWriteError(target: "standard output", code: ENOSPC) }
+    }
 }
 
 /// A command for exercising the framework: prints what it parsed.
@@ -57,12 +94,12 @@ struct EchoCommand: CLICommand {
         await invocation.perform {
             let arguments = invocation.arguments
             return try await invocation.withOutput { sink in
-                sink.line("count=\(arguments.integer("count").map(String.init) ?? "nil")")
-                sink.line("tags=\(arguments.allValues("tag").joined(separator: "|"))")
-                sink.line("mode=\(arguments.value("mode") ?? "nil")")
-                sink.line("verbose=\(arguments.flag("verbose"))")
-                sink.line("json=\(invocation.global.json)")
-                sink.line("items=\(arguments.argument("ITEM").joined(separator: "|"))")
+                try sink.line("count=\(arguments.integer("count").map(String.init) ?? "nil")")
+                try sink.line("tags=\(arguments.allValues("tag").joined(separator: "|"))")
+                try sink.line("mode=\(arguments.value("mode") ?? "nil")")
+                try sink.line("verbose=\(arguments.flag("verbose"))")
+                try sink.line("json=\(invocation.global.json)")
+                try sink.line("items=\(arguments.argument("ITEM").joined(separator: "|"))")
                 let progress = invocation.progress(label: "echoed", total: 2)
                 progress.advance()
                 progress.advance()
@@ -82,7 +119,7 @@ struct FailingCommand: CLICommand {
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
             try await invocation.withOutput { sink in
-                sink.line("partial")
+                try sink.line("partial")
                 throw CLIError.failed("it broke")
             }
         }

@@ -360,4 +360,41 @@ final class FakeVirusTotal {
             stderr: try String(contentsOf: paths[2], encoding: .utf8)
         )
     }
+
+    /// A run-queue with nothing due says so in a line, not with an empty table; --json still prints its list.
+    @Test func runQueueWithNothingToRunSaysSo() async throws {
+        let fake = try FakeVirusTotal()
+        let empty = await runCLI(["vt", "run-queue"], environment: fake.environment())
+        #expect(empty.code == .success)
+        #expect(empty.stdout.isEmpty)
+        #expect(empty.stderr == "keyrotation: the queue is empty\n")
+
+        // One lookup a minute: the second is queued for the next minute.
+        let queued = await runCLI(
+            ["vt", "lookup", "a.example", "b.example", "--no-wait", "--key-rate", "1/min"],
+            environment: fake.environment()
+        )
+        #expect(queued.code == .success, "\(queued.stderr)")
+        let notYet = await runCLI(["vt", "run-queue", "--key-rate", "1/min"], environment: fake.environment())
+        #expect(notYet.code == .success, "\(notYet.stderr)")
+        #expect(notYet.stdout.isEmpty)
+        #expect(notYet.stderr.hasPrefix("keyrotation: nothing in the queue can run yet (1 queued); the next at "))
+        let json = await runCLI(["vt", "run-queue", "--json", "--key-rate", "1/min"], environment: fake.environment())
+        #expect(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [Any] != nil)
+        #expect(fake.requests(for: "b.example") == 0)
+    }
+
+    @Test func aStoreThatIsNotADatabaseIsASetupError() async throws {
+        let fake = try FakeVirusTotal()
+        var environment = fake.environment()
+        let path = try #require(environment["KEYROTATION_STORE"])
+        try Data(repeating: 0x42, count: 5000).write(to: URL(fileURLWithPath: path))
+        environment["KEYROTATION_STORE"] = path
+        let run = await runCLI(["vt", "lookup", "good.example"], environment: environment)
+        #expect(run.code == .usage)
+        #expect(run.stdout.isEmpty)
+        #expect(run.stderr.hasPrefix("keyrotation: key-state store (--store, else KEYROTATION_STORE): "))
+        #expect(fake.requests(for: "good.example") == 0)
+        #expect(!run.allOutput.contains(FakeVirusTotal.secret))
+    }
 }
