@@ -28,6 +28,12 @@ public final class AptosClient<C: Clock>: Sendable where C.Duration == Duration 
         public var endpointInitialBackoff: Duration = .seconds(1)
         /// The longest a failing endpoint is skipped. Default 60 s.
         public var endpointMaximumBackoff: Duration = .seconds(60)
+        /// When a node answers that it pruned the data and names an archival endpoint on its own site (the same
+        /// domain, such as `aptoslabs.com`), ask there once, with the same key pool. Default `false`: the pruned
+        /// error is the answer. Endpoints on another site are never followed (a response must not send a key
+        /// elsewhere). The transport must allow the archival host: the `ContinuousClock` initializer allows each
+        /// endpoint's domain when this is on.
+        public var followsArchivalEndpoint = false
 
         /// The defaults.
         public init() {}
@@ -152,7 +158,49 @@ public final class AptosClient<C: Clock>: Sendable where C.Duration == Duration 
             isSafeToRetry: request.method == .post && request.path == "/view"
         )
         let result = try await self.clients[index].send(built, deadline: deadline)
+        if self.configuration.followsArchivalEndpoint, case .pruned = result.classification.kind,
+            let archival = Self.archivalRequest(for: built, after: result.response, base: endpoint.profile.baseURL)
+        {
+            let archived = try await self.clients[index].send(archival, deadline: deadline)
+            return Sent(result: archived, endpoint: "\(endpoint.name) (archival)")
+        }
         return Sent(result: result, endpoint: endpoint.name)
+    }
+
+    /// `request` sent to the archival endpoint a pruned answer names, when that endpoint is on the same site as
+    /// `base` (see ``site(of:)``); else `nil`.
+    static func archivalRequest(for request: HTTPRequest, after response: HTTPResponse, base: URL) -> HTTPRequest? {
+        guard let error = AptosAPIError(response: response), let archival = error.archivalEndpoint,
+            let archivalHost = archival.host?.lowercased(), let baseHost = base.host?.lowercased(),
+            let site = Self.site(of: baseHost), Self.site(of: archivalHost) == site,
+            archival.scheme?.lowercased() == base.scheme?.lowercased(),
+            var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false),
+            let target = URLComponents(url: archival, resolvingAgainstBaseURL: false)
+        else { return nil }
+        // The path under the base URL, moved under the archival endpoint's path.
+        let basePath = base.path.hasSuffix("/") ? String(base.path.dropLast()) : base.path
+        guard components.percentEncodedPath.hasPrefix(basePath) else { return nil }
+        let relative = components.percentEncodedPath.dropFirst(basePath.count)
+        let targetPath = target.percentEncodedPath.hasSuffix("/")
+            ? String(target.percentEncodedPath.dropLast()) : target.percentEncodedPath
+        components.scheme = target.scheme
+        components.host = target.host
+        components.port = target.port
+        components.percentEncodedPath = targetPath + relative
+        guard let url = components.url else { return nil }
+        var moved = request
+        moved.url = url
+        return moved
+    }
+
+    /// A host's site: the host itself for an IP address or a single label, else its last two labels
+    /// (`api.mainnet.aptoslabs.com` → `aptoslabs.com`).
+    package static func site(of host: String) -> String? {
+        let host = host.hasSuffix(".") ? String(host.dropLast()) : host
+        guard !host.isEmpty else { return nil }
+        if host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) { return host }
+        let labels = host.split(separator: ".")
+        return labels.count <= 2 ? host : labels.suffix(2).joined(separator: ".")
     }
 
     /// When endpoint `index` can serve again, or `nil` if it can now (as far as the client knows).
@@ -253,7 +301,14 @@ extension AptosClient where C == ContinuousClock {
         policy: TransportPolicy = TransportPolicy()
     ) {
         var policy = policy
-        for endpoint in endpoints { policy = endpoint.profile.transportPolicy(policy) }
+        for endpoint in endpoints {
+            policy = endpoint.profile.transportPolicy(policy)
+            if configuration.followsArchivalEndpoint, let host = endpoint.profile.baseURL.host?.lowercased(),
+                let site = Self.site(of: host), site != host
+            {
+                policy.allowedDomains.insert(site)
+            }
+        }
         self.init(
             endpoints: endpoints,
             transport: URLSessionTransport(policy: policy),

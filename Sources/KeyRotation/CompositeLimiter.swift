@@ -210,6 +210,28 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         return latest
     }
 
+    /// When every short window (a rolling window of at most an hour, a per-minute or per-hour calendar window) has
+    /// surely turned over since `now`: the earliest such instant, or `nil` when the key has no short window. A
+    /// quota refusal the counts did not predict waits this long before it is taken for the long quota.
+    func shortWindowTurnover(at now: Timestamp) -> Timestamp? {
+        var earliest: Timestamp?
+        for part in self.parts {
+            let instant: Timestamp
+            switch part {
+            case .calendar(let limiter):
+                guard limiter.period == .minute || limiter.period == .hour else { continue }
+                instant = limiter.resetAt(after: now)
+            case .strict(let limiter):
+                guard limiter.windowNanoseconds <= 3_600_000_000_000 else { continue }
+                instant = now.advanced(by: .nanoseconds(limiter.windowNanoseconds))
+            default:
+                continue
+            }
+            earliest = min(earliest ?? instant, instant)
+        }
+        return earliest
+    }
+
     /// The server said the quota is spent: mark the longest calendar window spent and return when it resets;
     /// `nil` when the key has no calendar window.
     mutating func exhaustLongestCalendarWindow(at now: Timestamp) -> Timestamp? {

@@ -355,7 +355,9 @@ extension KeyRotatorCore {
                 self.entries[slot].rateLimitedCount += 1
                 // A repeat: this request was leased after an earlier quota refusal of the key and no success came
                 // between. The short window has had its chance (the key already rested for it), so the quota itself
-                // is spent. Requests already in flight at the first refusal are not repeats.
+                // is spent. Requests already in flight at the first refusal are not repeats. A first refusal the
+                // counts did not predict (another client used the key, a request the HTTP stack resent unseen) rests
+                // the key until its short windows have turned over, not for the day.
                 let isRepeat = self.entries[slot].lastQuotaRefusal.map { lease.serial > $0 } ?? false
                 if resetAt == nil { self.entries[slot].lastQuotaRefusal = self.serial }
                 if let resetAt {
@@ -364,6 +366,8 @@ extension KeyRotatorCore {
                 {
                     // The short window is full: this is the per-minute limit talking, not the daily quota.
                     outcome = .rateLimited(retryAfter: now.duration(to: short))
+                } else if !isRepeat, let turnover = self.entries[slot].limiter.shortWindowTurnover(at: now) {
+                    outcome = .rateLimited(retryAfter: now.duration(to: turnover))
                 } else if let reset = self.entries[slot].limiter.exhaustLongestCalendarWindow(at: now) {
                     outcome = .quotaExhausted(resetAt: reset)
                 }

@@ -68,7 +68,9 @@ public struct KeySource: Sendable {
 
     /// The keys found, labelled `PREFIX-1`, `PREFIX-2`, … in order, each with `limits` and weight 1.
     ///
-    /// - Throws: ``KeySourceError`` naming the variables read when none holds a key.
+    /// - Throws: ``KeySourceError`` naming the variables read, never a value: `.noKeys` when none holds a key,
+    ///   `.malformedKey` when a key holds a space, a line break or another control character (no provider's key
+    ///   does, and a header can't carry a line break: it is a list separated by something other than commas).
     public func keys(limits: [RateLimit] = []) throws -> [APIKey] {
         let secrets = self.secrets()
         guard !secrets.isEmpty else {
@@ -76,6 +78,16 @@ public struct KeySource: Sendable {
                 .noKeys,
                 message: "no API key found in \(self.origin): set \(self.variableNames.joined(separator: ", ")) "
                     + "(for example \(self.prefix)_API_KEYS=key1,key2)"
+            )
+        }
+        if let index = secrets.firstIndex(where: { secret in
+            secret.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
+        }) {
+            throw KeySourceError(
+                .malformedKey,
+                message: "key \(index + 1) in \(self.origin) (\(self.variableNames.joined(separator: ", "))) holds a "
+                    + "space, a line break or another control character, which no API key has: separate keys with "
+                    + "commas (for example \(self.prefix)_API_KEYS=key1,key2)"
             )
         }
         return secrets.enumerated().map { index, secret in
@@ -108,10 +120,12 @@ public struct KeySource: Sendable {
 public struct KeySourceError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What went wrong.
     public struct Code: Hashable, Sendable {
-        enum Wrapped: Hashable, Sendable { case noKeys, unreadableFile }
+        enum Wrapped: Hashable, Sendable { case noKeys, unreadableFile, malformedKey }
         let wrapped: Wrapped
         /// No variable held a key.
         public static let noKeys = Self(wrapped: .noKeys)
+        /// A key holds whitespace or a control character: a list separated by something other than commas.
+        public static let malformedKey = Self(wrapped: .malformedKey)
         /// The `.env` file can't be read.
         public static let unreadableFile = Self(wrapped: .unreadableFile)
     }

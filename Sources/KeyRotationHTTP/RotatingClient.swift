@@ -14,6 +14,10 @@ public import KeyRotation
 ///   same key when none is); key problems move to the next key at once (the rotator already keeps the throttled key
 ///   out until its cooldown ends).
 /// - Every retry respects the caller's deadline; nothing retries past it.
+/// - Without keys (`rotator: nil`, a node's per-IP limits), requests still pass through one pool: a one-"key"
+///   rotator that is never applied to a request, so concurrent requests share one cooldown after a 429 (growing
+///   from 1 s to ``Configuration/maximumRateLimitBackoff``), learn the provider's pace, and probe one at a time
+///   after a refusal, instead of each backing off alone.
 public final class RotatingClient<C: Clock>: Sendable where C.Duration == Duration {
     /// Retry behaviour.
     public struct Configuration: Hashable, Sendable {
@@ -61,6 +65,8 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     private let transport: any HTTPTransport
     private let clock: C
     private let jitter: Locked<UInt64>
+    /// Without keys: paces the requests (see the type's rules); its lease carries no credential.
+    private let keylessPacer: KeyRotator<C>?
 
     /// Creates a client.
     public init(
@@ -77,6 +83,14 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         self.clock = clock
         self.configuration = configuration
         self.jitter = Locked(seed | 1)
+        if rotator == nil {
+            var pacing = KeyRotator<C>.Configuration()
+            pacing.health.maximumBackoff = max(configuration.maximumRateLimitBackoff, pacing.health.initialBackoff)
+            pacing.seed = seed
+            self.keylessPacer = KeyRotator(keys: [APIKey("keyless", label: "keyless")], configuration: pacing, clock: clock)
+        } else {
+            self.keylessPacer = nil
+        }
     }
 
     /// Sends `request` on the best key, retrying as the rules above allow.
@@ -105,6 +119,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         {
             if Task.isCancelled { throw self.error(.cancelled, "the request was cancelled", attempts, last) }
             let lease: Lease?
+            var pace: Lease?  // keyless: the pacer's lease, never applied to the request
             do {
                 lease = try await self.lease(
                     cost: cost,
@@ -112,6 +127,9 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     avoiding: forbidden.keys,
                     preferringNot: failed
                 )
+                if lease == nil, let pacer = self.keylessPacer {
+                    pace = try await pacer.acquire(cost: cost, deadline: deadline)
+                }
             } catch let error as KeyRotatorError {
                 // The only keys left are those that answered 403 (the others are gone or never fit): that answer
                 // stands.
@@ -128,6 +146,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 response = try await self.transport.send(outgoing)
             } catch is CancellationError {
                 lease?.report(.abandoned)
+                pace?.report(.abandoned)
                 throw self.error(.cancelled, "the request was cancelled", attempts, last)
             } catch {
                 // Anything a transport throws other than a TransportError counts as a failed connection.
@@ -138,15 +157,19 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 if let observer { self.note(observer, request, lease, attempts, nil, failure.code, since: start) }
                 if failure.code == .cancelled || Task.isCancelled {
                     lease?.report(.abandoned)
+                    pace?.report(.abandoned)
                     throw self.error(.cancelled, "the request was cancelled", attempts, last)
                 }
                 guard failure.code.isTransient else {
                     let sent = failure.code == .responseTooLarge || failure.code == .redirectRefused
-                    lease?.report(sent ? .success(latency: start.duration(to: self.clock.now)) : .notCounted)
+                    let outcome = sent ? Outcome.success(latency: start.duration(to: self.clock.now)) : .notCounted
+                    lease?.report(outcome)
+                    pace?.report(outcome)
                     throw self.error(.transport, failure.message, attempts, last)
                 }
                 failures += 1
                 if let lease { failed.insert(lease.keyID) }
+                pace?.report(.abandoned)  // no circuit breaker without keys: the backoff below paces the retries
                 try await self.afterTransientFailure(
                     lease,
                     request,
@@ -159,7 +182,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 continue
             }
             let latency = start.duration(to: self.clock.now)
-            let now = self.rotator?.now() ?? Timestamp.epoch
+            let now = (self.rotator ?? self.keylessPacer)?.now() ?? Timestamp.epoch
             let classification = self.profile.classify(response, now)
             last.status = response.status
             last.providerCode = classification.providerCode
@@ -184,10 +207,12 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             switch classification.kind {
             case .success, .notFound, .pruned, .badRequest:
                 lease?.report(.success(latency: latency))
+                pace?.report(.success(latency: latency))
                 return result
             case .forbidden:
                 // The key lacks a privilege or plan feature: it stays healthy, and another key may have it.
                 lease?.report(.success(latency: latency))
+                pace?.report(.success(latency: latency))
                 guard let lease, let rotator = self.rotator else { return result }
                 forbidden.keys.insert(lease.keyID)
                 forbidden.result = result
@@ -195,31 +220,27 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 refusals += 1
             case .rateLimited(let retryAfter):
                 refusals += 1
+                // With keys, the rotator cools the key; without, the pacer cools every keyless request at once.
                 lease?.report(.rateLimited(retryAfter: retryAfter))
-                if lease == nil {
-                    try await self.backOff(
-                        after: refusals,
-                        deadline: deadline,
-                        last: last,
-                        atLeast: retryAfter,
-                        cap: self.configuration.maximumRateLimitBackoff
-                    )
-                }
+                pace?.report(.rateLimited(retryAfter: retryAfter))
             case .quotaExhausted(let resetAt):
                 refusals += 1
                 lease?.report(.quotaExhausted(resetAt: resetAt))
+                pace?.report(.abandoned)
                 if lease == nil {
                     throw self.error(.allKeysLimited, "the provider's quota is spent", attempts, last, eta: resetAt)
                 }
             case .invalidKey:
                 refusals += 1
                 lease?.report(.invalidKey)
+                pace?.report(.abandoned)
                 if lease == nil {
                     throw self.error(.noUsableKey, "the provider refused the request's credentials", attempts, last)
                 }
             case .transient:
                 failures += 1
                 if let lease { failed.insert(lease.keyID) }
+                pace?.report(.abandoned)
                 try await self.afterTransientFailure(
                     lease,
                     request,
@@ -366,6 +387,17 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     private func error(for error: KeyRotatorError, attempts: Int, last: Last) -> RotatingClientError {
         switch error.code {
         case .deadlineExceeded:
+            if self.rotator == nil {
+                let when = error.eta.map { " (it may send again at \($0))" } ?? ""
+                return self.error(
+                    .allKeysLimited,
+                    "the provider rate limits requests without a key, past the deadline\(when): add keys or "
+                        + "wait",
+                    attempts,
+                    last,
+                    eta: error.eta
+                )
+            }
             let when = error.eta.map { " (a key is free at \($0))" } ?? ""
             return self.error(
                 .allKeysLimited,

@@ -88,7 +88,14 @@ public struct RotatingClientError: Error, Hashable, Sendable, CustomStringConver
         if let lastStatus { parts.append("last status \(lastStatus)") }
         if let providerCode { parts.append("provider code \(providerCode)") }
         if let providerMessage { parts.append("provider said: \(providerMessage)") }
-        if let eta { parts.append("a key is free at \(eta)") }
+        if let transportError, self.code != .transport { parts.append("last failure: \(transportError.message)") }
+        if let eta {
+            if self.code == .noUsableKey {
+                parts.append("a rejected key is tried once more at \(eta)")
+            } else {
+                parts.append(self.keyID == nil ? "it can serve again at \(eta)" : "a key is free at \(eta)")
+            }
+        }
         return parts.joined(separator: "; ")
     }
 }

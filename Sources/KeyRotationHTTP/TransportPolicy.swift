@@ -38,6 +38,12 @@ public struct TransportPolicy: Hashable, Sendable {
         didSet { self.allowedHosts = Self.normalized(self.allowedHosts) }
     }
 
+    /// Domains every host under which is allowed too, lower case: `aptoslabs.com` allows
+    /// `archive.testnet.aptoslabs.com` (for a provider that names its own hosts in responses). Default empty.
+    public var allowedDomains: Set<String> = [] {
+        didSet { self.allowedDomains = Self.normalized(self.allowedDomains) }
+    }
+
     /// Whether plain `http` is accepted for loopback hosts (tests, local simulators). Default `true`.
     ///
     /// Plain `http` to any other host is always refused.
@@ -74,7 +80,8 @@ public struct TransportPolicy: Hashable, Sendable {
     /// - Throws: ``TransportError`` with ``TransportError/Code/invalidURL`` (no host, user info, or a scheme
     ///   other than `http`/`https`), ``TransportError/Code/insecureScheme`` (plain `http` to a host that is not
     ///   loopback, or to loopback when ``allowsInsecureLoopback`` is `false`), or
-    ///   ``TransportError/Code/hostNotAllowed`` (a host outside ``allowedHosts`` that is not loopback).
+    ///   ``TransportError/Code/hostNotAllowed`` (a host outside ``allowedHosts`` and ``allowedDomains`` that is
+    ///   not loopback).
     public func validate(_ url: URL) throws(TransportError) {
         let scheme = url.scheme?.lowercased() ?? ""
         guard let host = Self.host(of: url), !host.isEmpty else {
@@ -105,7 +112,9 @@ public struct TransportPolicy: Hashable, Sendable {
                 )
             }
         }
-        if !isLoopback && !self.allowedHosts.contains(host) {
+        if !isLoopback && !self.allowedHosts.contains(host)
+            && !self.allowedDomains.contains(where: { host == $0 || host.hasSuffix("." + $0) })
+        {
             let allowed =
                 self.allowedHosts.isEmpty ? "none but loopback" : self.allowedHosts.sorted().joined(separator: ", ")
             throw TransportError(

@@ -32,6 +32,10 @@ extension VirusTotalClient {
         /// while the pool frees a key within another such span (the keys are busy, not spent), the lookup waits
         /// again, up to 30 times.
         public var lookupTimeout: Duration = .seconds(120)
+        /// How long a lookup that queues when every key is limited (``LookupOptions/queuesWhenLimited``) may wait
+        /// for a key after one refused it unexpectedly (a 429 its limits did not predict), when its options allow
+        /// less: past it, the lookup is queued. Default 10 s (the backoffs of its retries fit in it).
+        public var queueingWait: Duration = .seconds(10)
         /// Attempts per lookup that may end in a transient failure (5xx, reset, timeout), the first included.
         /// Default 2: one automatic retry, after a backoff and on another key when there is one. More would let one
         /// bad indicator trip a key's circuit breaker (5 consecutive failures) and stall a batch.

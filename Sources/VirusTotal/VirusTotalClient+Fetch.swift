@@ -65,7 +65,12 @@ extension VirusTotalClient {
         if options.queuesWhenLimited, let eta = self.rotator.eta(), start.duration(to: eta) > wait {
             return self.enqueue(ioc, eta: self.rotator.timestamp(eta), queueItem: queueItem)
         }
-        let deadline = start.advanced(by: options.queuesWhenLimited ? self.configuration.lookupTimeout : wait)
+        // A queueing lookup found a key free now; if that key refuses it, it waits for another at most
+        // `queueingWait` (or its own wait, if longer), then is queued.
+        let deadline = start.advanced(
+            by: options.queuesWhenLimited
+                ? min(self.configuration.lookupTimeout, max(wait, self.configuration.queueingWait)) : wait
+        )
         let sent: RotatingClient<C>.Result
         do {
             sent = try await self.send(

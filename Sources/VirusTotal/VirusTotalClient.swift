@@ -88,11 +88,17 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
 
     /// VirusTotal's provider profile: `x-apikey`, classified by ``VirusTotalClassifier``. A 403 `ForbiddenError`
     /// (a premium-only endpoint or privilege) keeps the key and tries the others.
+    ///
+    /// Every request asks for its own connection (`Connection: close`): on a kept-alive connection the server
+    /// dropped after reading a request, libcurl (under Foundation on Linux) sends the request again unseen, and
+    /// with 4 lookups a minute one unseen request is a quarter of the key's minute. A fresh TLS connection per
+    /// lookup costs nothing at that rate.
     public static func profile(baseURL: URL) -> ProviderProfile {
         ProviderProfile(
             name: "VirusTotal",
             baseURL: baseURL,
             authentication: .header("x-apikey"),
+            defaultHeaders: ["Accept": "application/json", "Connection": "close"],
             classify: { response, now in VirusTotalClassifier.classify(response, now: now) }
         )
     }

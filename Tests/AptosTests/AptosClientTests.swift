@@ -172,6 +172,58 @@ struct AptosClientTests {
         #expect(provider.totalRequests == 1)
     }
 
+    /// A pruned answer that names an archival endpoint on the node's own site is asked there once, with the same
+    /// pool (the key goes to the same site only); the path and query move under the archival endpoint's path.
+    @Test(arguments: [
+        ("https://archive.mainnet.aptoslabs.com/v1", true),
+        ("https://archive.mainnet.aptoslabs.com/v1/", true),
+        ("https://archive.example.net/v1", false),  // another site: never followed
+        ("http://archive.mainnet.aptoslabs.com/v1", false),  // not the node's scheme
+    ])
+    func archivalEndpointOnTheSameSiteIsAskedOnce(archival: String, follows: Bool) async throws {
+        let pruned = #"{"error_code":"version_pruned","message":"Ledger version(5) has been pruned","#
+            + #""oldest_ledger_version":"2000","archival_endpoint":"\#(archival)"}"#
+        let page = try Fixture.data("aptos_transactions")
+        let transport = ScriptedTransport { request in
+            request.url.host == "api.mainnet.aptoslabs.com"
+                ? HTTPResponse(status: 410, body: Data(pruned.utf8)) : HTTPResponse(status: 200, body: page)
+        }
+        var configuration = AptosClient<TestClock>.Configuration()
+        configuration.followsArchivalEndpoint = true
+        let client = aptosClient(clock: self.clock, transport: transport, configuration: configuration)
+        if follows {
+            let answer = try await client.transactions(start: 5, limit: 2)
+            #expect(!answer.value.isEmpty)
+            #expect(answer.endpoint.hasSuffix("(archival)"))
+            let requests = transport.requests
+            #expect(requests.count == 2)
+            #expect(requests.last?.url.absoluteString == "https://archive.mainnet.aptoslabs.com/v1/transactions?start=5&limit=2")
+            // A key of the pool went along (the same site); which one is the rotation's choice.
+            #expect(aptosSecrets.contains { requests.last?.headers["Authorization"] == "Bearer \($0)" })
+        } else {
+            let error = await #expect(throws: AptosAPIError.self) { _ = try await client.transactions(start: 5, limit: 2) }
+            #expect(error?.isPruned == true)
+            #expect(transport.requests.count == 1)
+        }
+    }
+
+    @Test func archivalEndpointIsNotFollowedByDefault() async throws {
+        let pruned = #"{"error_code":"version_pruned","message":"pruned","oldest_ledger_version":"2000","#
+            + #""archival_endpoint":"https://archive.mainnet.aptoslabs.com/v1"}"#
+        let transport = ScriptedTransport { _ in HTTPResponse(status: 410, body: Data(pruned.utf8)) }
+        let client = aptosClient(clock: self.clock, transport: transport)
+        let error = await #expect(throws: AptosAPIError.self) { _ = try await client.transactions(start: 5, limit: 2) }
+        #expect(error?.archivalEndpoint?.host == "archive.mainnet.aptoslabs.com")
+        #expect(transport.requests.count == 1)
+    }
+
+    @Test func siteIsTheLastTwoLabelsOrTheAddress() {
+        #expect(AptosClient<TestClock>.site(of: "api.mainnet.aptoslabs.com") == "aptoslabs.com")
+        #expect(AptosClient<TestClock>.site(of: "aptoslabs.com") == "aptoslabs.com")
+        #expect(AptosClient<TestClock>.site(of: "127.0.0.1") == "127.0.0.1")
+        #expect(AptosClient<TestClock>.site(of: "::1") == "::1")
+    }
+
     @Test func vmErrorCodeIsKept() async throws {
         let body = #"{"message":"Move abort","error_code":"invalid_input","vm_error_code":4016}"#
         let transport = ScriptedTransport { _ in HTTPResponse(status: 400, body: Data(body.utf8)) }

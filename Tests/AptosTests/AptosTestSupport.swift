@@ -25,16 +25,18 @@ func aptosClient(
     clock: TestClock,
     transport: any HTTPTransport,
     keyLimits: [RateLimit] = [],
-    keyless: Bool = false
+    keyless: Bool = false,
+    configuration: AptosClient<TestClock>.Configuration = .init()
 ) -> AptosClient<TestClock> {
     let keys = aptosSecrets.enumerated().map { APIKey($1, label: "aptos-\($0 + 1)", limits: keyLimits) }
-    var configuration = KeyRotator<TestClock>.Configuration(strategy: .roundRobin)
-    configuration.seed = 11
-    let rotator = keyless ? nil : KeyRotator(keys: keys, configuration: configuration, clock: clock)
+    var pool = KeyRotator<TestClock>.Configuration(strategy: .roundRobin)
+    pool.seed = 11
+    let rotator = keyless ? nil : KeyRotator(keys: keys, configuration: pool, clock: clock)
     return AptosClient(
         endpoints: [.aptosLabs(network: .mainnet, rotator: rotator)],
         transport: transport,
         clock: clock,
+        configuration: configuration,
         seed: 3
     )
 }

@@ -392,6 +392,67 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
 
     /// Keyless, an Aptos-style 429 without a time backs off up to minutes (its window is 300 s), not every 10 s:
     /// the request is served when the window ends, after a handful of 429s rather than thirty.
+    /// When every attempt fails to connect, the error says why (the last transport failure), not only how often.
+    @Test func attemptsExhaustedNamesTheLastFailure() async throws {
+        struct Unreachable: HTTPTransport {
+            func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+                throw TransportError(.connectionFailed, "could not connect to node.example: check the host")
+            }
+        }
+        let clock = TestClock()
+        var configuration = RotatingClient<TestClock>.Configuration()
+        configuration.maximumAttempts = 3
+        let client = RotatingClient(
+            profile: profile(),
+            rotator: nil,
+            transport: Unreachable(),
+            clock: clock,
+            configuration: configuration,
+            seed: 1
+        )
+        let error = await #expect(throws: RotatingClientError.self) {
+            try await clock.drive { try await client.send(client.profile.request(.get, "/")) }
+        }
+        #expect(error?.code == .attemptsExhausted)
+        #expect(error?.description.contains("3 attempts; last failure: could not connect to node.example") == true)
+    }
+
+    /// Concurrent requests without a key share one cooldown and learn the provider's pace together: a per-IP limit of
+    /// 2 per 10 s meets few 429s, not one volley per request after each success.
+    @Test func concurrentKeylessRequestsShareOneCooldown() async throws {
+        let clock = TestClock()
+        let provider = SimulatedProvider(
+            clock: clock,
+            configuration: .init(
+                flavour: .aptos,
+                anonymous: .init(label: "anonymous", limits: [.fixedWindow(2, per: .every(.seconds(10)))])
+            )
+        )
+        var configuration = RotatingClient<TestClock>.Configuration()
+        configuration.defaultTimeout = .seconds(3600)
+        let client = RotatingClient(
+            profile: ProviderProfile(
+                name: "Aptos",
+                baseURL: URL(string: "https://api.mainnet.aptoslabs.com/v1")!,
+                authentication: .none
+            ),
+            rotator: nil,
+            transport: provider,
+            clock: clock,
+            configuration: configuration,
+            seed: 7
+        )
+        let statuses = try await clock.drive {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<12 { group.addTask { try await client.send(client.profile.request(.get, "/")).response.status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
+        #expect(statuses.count == 12 && statuses.allSatisfy { $0 == 200 })
+        let refused = provider.log.filter { $0.status == 429 }.count
+        #expect(refused <= 8, "\(refused) 429s for 12 requests (83 when each request backed off alone)")
+    }
+
     @Test func aKeyless429BacksOffTowardsTheProvidersWindow() async throws {
         let clock = TestClock()
         let provider = SimulatedProvider(

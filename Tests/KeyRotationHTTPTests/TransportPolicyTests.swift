@@ -13,6 +13,17 @@ struct TransportPolicyTests {
         return error
     }
 
+    @Test func allowedDomainsAllowTheirHostsAndNoLookalike() throws {
+        var policy = TransportPolicy(allowedHosts: ["api.mainnet.aptoslabs.com"])
+        policy.allowedDomains = ["AptosLabs.com."]
+        try policy.validate(URL(string: "https://archive.testnet.staging.aptoslabs.com/v1")!)
+        try policy.validate(URL(string: "https://aptoslabs.com/v1")!)
+        for refused in ["https://evilaptoslabs.com/v1", "https://aptoslabs.com.evil.example/v1"] {
+            let error = #expect(throws: TransportError.self) { try policy.validate(URL(string: refused)!) }
+            #expect(error?.code == .hostNotAllowed)
+        }
+    }
+
     @Test func defaultsMatchTheBrief() {
         let policy = TransportPolicy()
         #expect(policy.connectTimeout == .seconds(5))

@@ -369,13 +369,20 @@ import Testing
         #expect(rotator.tryAcquire().lease == nil)
     }
 
-    @Test func quotaExhaustedWithoutResetParksUntilTheLongestCalendarWindow() {
-        let clock = TestClock(start: at(3600))
+    /// A quota refusal the counts did not predict (the minute is not full here: another client used the key, or the
+    /// HTTP stack resent a request unseen) rests the key until its 60 s window has turned over; refused again for a request
+    /// sent after that, the daily quota is spent and the key is parked until 00:00 UTC.
+    @Test func quotaExhaustedWithoutResetRestsAMinuteThenParksUntilTheLongestCalendarWindow() {
+        let clock = TestClock(start: at(3630))
         let rotator = KeyRotator(
             keys: keys("a", limits: [.perMinute(4), .perDay(500)]),
             configuration: .init(),
             clock: clock
         )
+        rotator.tryAcquire().lease!.report(.quotaExhausted(resetAt: nil))
+        #expect(rotator.tryAcquire().notBefore == at(3690))  // 4 in any 60 s: a full window later
+        #expect(rotator.statistics().keys[0].remaining.map(\.remaining) == [3, 499])
+        clock.advance(to: at(3690))
         rotator.tryAcquire().lease!.report(.quotaExhausted(resetAt: nil))
         #expect(rotator.tryAcquire().notBefore == at(86400))
         #expect(rotator.statistics().keys[0].remaining.map(\.remaining) == [3, 0])

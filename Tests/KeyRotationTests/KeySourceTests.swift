@@ -28,6 +28,19 @@ import Testing
         #expect(error?.message.contains("secret-value") == false)
     }
 
+    @Test(
+        "a key list separated by spaces, tabs or line breaks is refused, naming the variables, never a value",
+        arguments: ["alpha-key beta-key", "alpha-key\tbeta-key", "alpha-key\nbeta-key"]
+    )
+    func aKeyWithWhitespaceInsideIsRefused(list: String) {
+        let source = KeySource.variables(["VT_API_KEYS": "zero-key, " + list], prefix: "VT")
+        let error = #expect(throws: KeySourceError.self) { try source.keys() }
+        #expect(error?.code == .malformedKey)
+        #expect(error?.message.contains("key 2") == true)
+        #expect(error?.message.contains("separate keys with commas") == true)
+        #expect(error?.message.contains("alpha") == false)
+    }
+
     @Test func readsADotEnvFile() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-\(UUID().uuidString).env")
         try "# keys\nexport NODIT_API_KEYS=\"a,b\"\nNODIT_API_KEY_1='c'\nNODIT_API_KEY_2=d # note\n".write(

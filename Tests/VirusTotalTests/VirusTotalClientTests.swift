@@ -311,6 +311,28 @@ struct SimulatedPool {
         #expect(pool.provider.totalRequests == 2)
     }
 
+    /// `--no-wait` after a refusal the limits did not predict: the key rests a minute, and rather than wait for it
+    /// the lookup is queued within the 10 s a no-wait lookup may wait for a key.
+    @Test func noWaitQueuesALookupAKeyRefusedUnexpectedlyInsteadOfWaitingForTheKey() async throws {
+        let directory = try TemporaryDirectory()
+        let storage = try KeyRotationStorage(path: directory.path())
+        let pool = try SimulatedPool(
+            keys: [("a", SimulatedKeyBehaviour(limits: [.fixedWindow(1, per: .minute)]))],
+            perKeyLimits: [.perMinute(4), .perDay(500)],
+            storage: storage
+        )
+        #expect(try await pool.lookup("first.example").status == .servedLive)
+        let start = pool.clock.now
+        let queued = try await pool.lookup("second.example", options: .queueIfLimited)
+        guard case .queued(let eta) = queued.status else {
+            Issue.record("expected queued, got \(queued.status)")
+            return
+        }
+        #expect(pool.clock.now <= start.advanced(by: .seconds(10)))
+        #expect(eta == pool.client.rotator.timestamp(start).advanced(by: .seconds(60)))
+        #expect(pool.provider.count(status: 429) == 1)
+    }
+
     @Test func aBatchWiderThanThePoolCanServeWaitsInsteadOfFailing() async throws {
         // One key at 4/min and 24 lookups in flight: the last ones wait ~6 minutes, far past the 120 s lookup
         // timeout, yet the pool keeps serving, so none of them may fail.
