@@ -41,6 +41,11 @@ extension OptionSpec {
         ["aptos", "nodit", "auto"],
         help: "Which node API: Aptos Labs, Nodit, or Nodit first when its keys are set (default auto)"
     )
+    /// `--archival`.
+    static let aptosArchival = OptionSpec.flag(
+        "archival",
+        help: "When the node has pruned the data and names an archival endpoint on its own site, ask there once"
+    )
 }
 
 /// Parsing of the values Aptos commands take: all checked before anything is sent.
@@ -137,7 +142,9 @@ struct AptosCommandContext {
         default: endpoints = (try nodit(required: false)).map { [$0, aptos] } ?? [aptos]
         }
         self.network = network
-        self.client = AptosClient(endpoints: endpoints)
+        var configuration = AptosClient<ContinuousClock>.Configuration()
+        configuration.followsArchivalEndpoint = invocation.arguments.flag("archival")
+        self.client = AptosClient(endpoints: endpoints, configuration: configuration)
     }
 
     /// Runs `body`, turning the SDK's errors into the command line's: no usable key → exit 3, a bad argument →
@@ -256,7 +263,7 @@ struct LedgerSummary: Encodable, Sendable {
 struct AptosLedgerCommand: CLICommand {
     let name = "ledger"
     let summary = "Show the ledger: chain id, versions, block height, epoch"
-    var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
+    var options: [OptionSpec] { [.aptosNetwork, .aptosVia, .aptosArchival] }
     var examples: [String] {
         [
             "keyrotation aptos ledger", "keyrotation aptos ledger --network testnet --json",
@@ -300,7 +307,7 @@ struct AptosLedgerCommand: CLICommand {
 struct AptosAccountCommand: CLICommand {
     let name = "account"
     let summary = "Show an account's sequence number and authentication key"
-    var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
+    var options: [OptionSpec] { [.aptosNetwork, .aptosVia, .aptosArchival] }
     var arguments: [ArgumentSpec] { [ArgumentSpec("ADDR", help: "The address: 0x and 1 to 64 hex digits")] }
     var discussion: String? {
         """
@@ -357,7 +364,7 @@ struct AptosAccountCommand: CLICommand {
 struct AptosResourcesCommand: CLICommand {
     let name = "resources"
     let summary = "List an account's resources (every page)"
-    var options: [OptionSpec] { [.aptosNetwork, .aptosVia] }
+    var options: [OptionSpec] { [.aptosNetwork, .aptosVia, .aptosArchival] }
     var arguments: [ArgumentSpec] { [ArgumentSpec("ADDR", help: "The address: 0x and 1 to 64 hex digits")] }
     var examples: [String] { ["keyrotation aptos resources 0x1 --json"] }
 
@@ -382,7 +389,7 @@ struct AptosTransactionsCommand: CLICommand {
         [
             .text("start", placeholder: "V", help: "The first version", required: true),
             .integer("limit", help: "How many, 1 to 100 (default 25)", range: 1...100),
-            .aptosNetwork, .aptosVia,
+            .aptosNetwork, .aptosVia, .aptosArchival,
         ]
     }
     var examples: [String] {
@@ -418,7 +425,7 @@ struct AptosStreamCommand: CLICommand {
             .text("from", placeholder: "V", help: "The first version", required: true),
             .text("to", placeholder: "V", help: "The last version, inclusive (default: follow the ledger head)"),
             .text("checkpoint", placeholder: "FILE", help: "SQLite file where progress is saved (default none)"),
-            .aptosNetwork, .aptosVia,
+            .aptosNetwork, .aptosVia, .aptosArchival,
         ]
     }
     var discussion: String? {

@@ -33,28 +33,23 @@ struct CLIEnvironment: Sendable {
     /// The provider's keys from the variables, each with `limits`.
     ///
     /// - Throws: ``CLIError`` (exit 3) naming the variables to set, never a value: when there is no key, or when a
-    ///   key holds a line break or another control character (HTTP can't carry it in a header, so the request would
-    ///   go out without a key), as a list of keys one per line does.
+    ///   key holds a space, a line break or another control character (a list separated by something other than
+    ///   commas, such as `$(cat keys.txt)` with one key per line: sent as one key, or dropped from the header).
     func keys(for provider: CLIProvider, limits: [RateLimit]) throws(CLIError) -> [APIKey] {
         let source = KeySource.variables(self.variables, prefix: provider.keyPrefix)
         do {
-            let keys = try source.keys(limits: limits)
-            if let index = keys.firstIndex(where: { key in
-                key.secret.unicodeScalars.contains { $0.properties.generalCategory == .control }
-            }) {
-                throw CLIError.noUsableKey(
-                    "\(provider.displayName) key \(index + 1) (from \(provider.keyVariables)) holds a line break or "
-                        + "another control character, which can't be sent in a header: separate keys with commas "
-                        + "(for example \(provider.keyPrefix)_API_KEYS=key1,key2)"
-                )
-            }
-            return keys
-        } catch let error as CLIError {
-            throw error
+            return try source.keys(limits: limits)
         } catch let error as KeySourceError {
             if error.code == .noKeys {
                 throw CLIError.noUsableKey(
                     "no \(provider.displayName) API key: set \(provider.keyVariables) "
+                        + "(for example \(provider.keyPrefix)_API_KEYS=key1,key2)"
+                )
+            }
+            if error.code == .malformedKey {
+                throw CLIError.noUsableKey(
+                    "a \(provider.displayName) key (from \(provider.keyVariables)) holds a space, a line break or "
+                        + "another control character, which no key has: separate keys with commas "
                         + "(for example \(provider.keyPrefix)_API_KEYS=key1,key2)"
                 )
             }

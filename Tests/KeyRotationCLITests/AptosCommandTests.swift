@@ -123,6 +123,34 @@ struct AptosCommandTests {
         #expect(text.stdout.contains("unused              yes"))
     }
 
+    /// `--archival`: a pruned read whose error names an archival endpoint on the node's own site (here the same
+    /// loopback host, another port) is asked there once; without the flag the pruned error is the answer.
+    @Test func archivalFollowsAPrunedReadToTheNodesArchiveOnlyWhenAsked() async throws {
+        let page = try Fixture.data("aptos_transactions")
+        let archive = LoopbackServer { _ in
+            .response(status: 200, headers: ["Content-Type": "application/json", "X-Aptos-Chain-Id": "1"], body: page)
+        }
+        try archive.start()
+        defer { archive.stop() }
+        let pruned = #"{"error_code":"version_pruned","message":"Ledger version(5) has been pruned","#
+            + #""oldest_ledger_version":"2000","archival_endpoint":"\#(archive.url("/v1").absoluteString)"}"#
+        let node = LoopbackServer { _ in .text(pruned, status: 410, headers: ["Content-Type": "application/json"]) }
+        try node.start()
+        defer { node.stop() }
+        let environment = ["APTOS_BASE_URL": node.url("/v1").absoluteString]
+        let plain = await runCLI(["aptos", "transactions", "--start", "5", "--limit", "2"], environment: environment)
+        #expect(plain.code == .someFailed)
+        #expect(plain.stderr.contains("2000"))
+        #expect(archive.requests.isEmpty)
+        let followed = await runCLI(
+            ["aptos", "transactions", "--start", "5", "--limit", "2", "--archival", "--json"],
+            environment: environment
+        )
+        #expect(followed.code == .success, "\(followed.stderr)")
+        #expect(archive.requests.count == 1)
+        #expect(archive.requests.first?.path.hasPrefix("/v1/transactions?start=5&limit=2") == true)
+    }
+
     @Test func resourcesListsTypes() async throws {
         let server = try self.aptos()
         let run = await runCLI(["aptos", "resources", "0x1"], environment: self.environment(server))

@@ -38,7 +38,10 @@ import Testing
     /// A key with a line break or another control character inside (a list from `$(cat keys.txt)`, one key per
     /// line) can't go in a header: HTTP drops it and the provider answers "no key sent". It is refused up front,
     /// naming the variables and the separator, never a value.
-    @Test(arguments: ["firstSecret0123\nsecondSecret0123", "firstSecret0123\r\nsecondSecret0123", "first\u{1}Secret"])
+    @Test(arguments: [
+        "firstSecret0123\nsecondSecret0123", "firstSecret0123\r\nsecondSecret0123", "first\u{1}Secret",
+        "firstSecret0123 secondSecret0123",
+    ])
     func aKeyWithAControlCharacterIsRefusedNamingTheSeparator(_ value: String) throws {
         let environment = CLIEnvironment(variables: ["VT_API_KEYS": value])
         let error = #expect(throws: CLIError.self) { try environment.keys(for: .virusTotal, limits: []) }

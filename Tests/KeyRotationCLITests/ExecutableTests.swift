@@ -51,9 +51,21 @@ import Testing
         )
     }
 
+    /// A fresh home folder for one test (the command creates its default store under it), removed afterwards.
+    private static func withHome<T>(_ body: (String) throws -> T) throws -> T {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("keyrotation-home-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        return try body(home)
+    }
+
     @Test func realExitCodesAndSeparateStreams() throws {
+        try Self.withHome { home in try Self.realExitCodesAndSeparateStreams(home: home) }
+    }
+
+    private static func realExitCodesAndSeparateStreams(home: String) throws {
         let secret = "execSecretValue0123456789"
-        let environment = ["VT_API_KEYS": "\(secret),execSecretOther", "HOME": "/nonexistent"]
+        let environment = ["VT_API_KEYS": "\(secret),execSecretOther", "HOME": home]
 
         let ok = try Self.run(["keys", "status", "--provider", "vt"], environment: environment)
         #expect(ok.status == 0)
@@ -61,7 +73,7 @@ import Testing
         #expect(ok.stderr.isEmpty)
         #expect(!(ok.stdout + ok.stderr).contains("execSecret"))
 
-        let noKeys = try Self.run(["keys", "status", "--provider", "vt"], environment: ["HOME": "/nonexistent"])
+        let noKeys = try Self.run(["keys", "status", "--provider", "vt"], environment: ["HOME": home])
         #expect(noKeys.status == 3)
         #expect(noKeys.stdout.isEmpty)
         #expect(noKeys.stderr.contains("VT_API_KEYS"))
@@ -87,8 +99,12 @@ import Testing
     /// -v binds a task-local observer around the command; a release build once crashed there (SIGSEGV) before
     /// the command ran (run `swift test -c release` to cover the optimized binary).
     @Test func verboseRunsTheCommand() throws {
-        let environment = ["VT_API_KEYS": "execSecretValue0123456789", "HOME": "/nonexistent"]
-        let verbose = try Self.run(["keys", "status", "--provider", "vt", "-v"], environment: environment)
+        let verbose = try Self.withHome { home in
+            try Self.run(
+                ["keys", "status", "--provider", "vt", "-v"],
+                environment: ["VT_API_KEYS": "execSecretValue0123456789", "HOME": home]
+            )
+        }
         #expect(verbose.status == 0)
         #expect(verbose.stdout.hasPrefix("KEY   STATE"))
         #expect(!(verbose.stdout + verbose.stderr).contains("execSecret"))
