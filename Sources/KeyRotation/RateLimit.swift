@@ -70,6 +70,16 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the limit counts uses in a window (`n` per calendar period, `n` in any window), so that what it has
+    /// left is ``capacity`` less the uses counted; `false` for a token bucket, GCRA or spacing rule, whose units
+    /// come back continuously.
+    public var countsUsesInWindows: Bool {
+        switch self.wrapped {
+        case .calendar, .strict: true
+        case .tokenBucket, .gcra, .minimumSpacing: false
+        }
+    }
+
     /// The sustained rate in uses per second, used by the benchmark to compute entitlements.
     public var sustainedRatePerSecond: Double {
         switch self.wrapped {

@@ -70,17 +70,12 @@ struct KeyStatusReport: Hashable, Sendable, Encodable {
                 else { continue }
                 let shown = self.keys[index].limits[part].remaining
                 self.keys[index].limits[part].remaining = shown.map { min($0, left) } ?? left
-                if Self.countsUses(limit), let capacity = limit.capacity {
+                if limit.countsUsesInWindows, let capacity = limit.capacity {
                     self.keys[index].uses = max(self.keys[index].uses, capacity - left)
                 }
             }
         }
     }
-
-    /// Whether what `limit` has left is its capacity less the uses in its window: true of the limits written
-    /// `n/window` (`4/1m`, `500/day UTC`), false of a bucket, GCRA or spacing rule (`bucket(…)`, `gcra(…)`,
-    /// `spacing(…)`), whose units come back over time.
-    private static func countsUses(_ limit: RateLimit) -> Bool { !limit.description.hasSuffix(")") }
 
     /// The report as an aligned table: one column per distinct limit.
     func table() -> TextTable {

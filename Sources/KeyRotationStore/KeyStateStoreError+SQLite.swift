@@ -15,7 +15,7 @@ extension KeyStateStoreError {
         Self(
             .unreadable,
             "cannot open the store at \(path) (\(detail)); check that its directory exists and that this user may "
-                + "read and write both, or set KEYROTATION_STORE to another file"
+                + "read and write both, or use another file"
         )
     }
 

@@ -98,7 +98,7 @@ enum StoreSchema {
             throw KeyStateStoreError(
                 .schemaTooNew,
                 "the store at \(path) has schema version \(version), newer than this SDK's \(Self.current); "
-                    + "update the SDK, or set KEYROTATION_STORE to another file"
+                    + "update the SDK, or use another file"
             )
         }
     }

@@ -2,6 +2,14 @@ import KeyRotation
 import Testing
 
 @Suite struct RateLimiterTests {
+    @Test func onlyWindowLimitsCountUses() {
+        #expect(RateLimit.perMinute(4).countsUsesInWindows)
+        #expect(RateLimit.perDay(500).countsUsesInWindows)
+        #expect(!RateLimit.tokenBucket(capacity: 5, refillInterval: .seconds(1)).countsUsesInWindows)
+        #expect(!RateLimit.gcra(rate: 5, per: .seconds(1), burst: 5).countsUsesInWindows)
+        #expect(!RateLimit.minimumSpacing(.milliseconds(100)).countsUsesInWindows)
+    }
+
     @Test func tokenBucketAdmitsCapacityThenRefillsOnePerInterval() {
         var bucket = TokenBucketLimiter(capacity: 3, refillInterval: .seconds(10), now: at(0))
         for _ in 0..<3 {
