@@ -60,6 +60,32 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     client.profile.request(.get, "/")
 }
 
+/// A simulated Aptos gateway that limits requests without a key by `limit`, and a keyless client of it.
+private func keylessAptos(
+    _ clock: TestClock,
+    limit: SimulatedLimit
+) -> (SimulatedProvider<TestClock>, RotatingClient<TestClock>) {
+    let provider = SimulatedProvider(
+        clock: clock,
+        configuration: .init(flavour: .aptos, anonymous: .init(label: "anonymous", limits: [limit]))
+    )
+    var configuration = RotatingClient<TestClock>.Configuration()
+    configuration.defaultTimeout = .seconds(3600)
+    let client = RotatingClient(
+        profile: ProviderProfile(
+            name: "Aptos",
+            baseURL: URL(string: "https://api.mainnet.aptoslabs.com/v1")!,
+            authentication: .none
+        ),
+        rotator: nil,
+        transport: provider,
+        clock: clock,
+        configuration: configuration,
+        seed: 7
+    )
+    return (provider, client)
+}
+
 @Suite struct RotatingClientTests {
     @Test(arguments: SelectionStrategy.all)
     func invalidKeyCarriesNoRequestAfterItsFirst401(strategy: SelectionStrategy) async throws {
@@ -421,30 +447,12 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
     /// 2 per 10 s meets few 429s, not one volley per request after each success.
     @Test func concurrentKeylessRequestsShareOneCooldown() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            configuration: .init(
-                flavour: .aptos,
-                anonymous: .init(label: "anonymous", limits: [.fixedWindow(2, per: .every(.seconds(10)))])
-            )
-        )
-        var configuration = RotatingClient<TestClock>.Configuration()
-        configuration.defaultTimeout = .seconds(3600)
-        let client = RotatingClient(
-            profile: ProviderProfile(
-                name: "Aptos",
-                baseURL: URL(string: "https://api.mainnet.aptoslabs.com/v1")!,
-                authentication: .none
-            ),
-            rotator: nil,
-            transport: provider,
-            clock: clock,
-            configuration: configuration,
-            seed: 7
-        )
+        let (provider, client) = keylessAptos(clock, limit: .fixedWindow(2, per: .every(.seconds(10))))
         let statuses = try await clock.drive {
             try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<12 { group.addTask { try await client.send(client.profile.request(.get, "/")).response.status } }
+                for _ in 0..<12 {
+                    group.addTask { try await client.send(client.profile.request(.get, "/")).response.status }
+                }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
         }
@@ -455,27 +463,7 @@ private func ledger(_ client: RotatingClient<TestClock>) -> HTTPRequest {
 
     @Test func aKeyless429BacksOffTowardsTheProvidersWindow() async throws {
         let clock = TestClock()
-        let provider = SimulatedProvider(
-            clock: clock,
-            configuration: .init(
-                flavour: .aptos,
-                anonymous: .init(label: "anonymous", limits: [.fixedWindow(1, per: .every(.seconds(300)))])
-            )
-        )
-        var configuration = RotatingClient<TestClock>.Configuration()
-        configuration.defaultTimeout = .seconds(3600)
-        let client = RotatingClient(
-            profile: ProviderProfile(
-                name: "Aptos",
-                baseURL: URL(string: "https://api.mainnet.aptoslabs.com/v1")!,
-                authentication: .none
-            ),
-            rotator: nil,
-            transport: provider,
-            clock: clock,
-            configuration: configuration,
-            seed: 7
-        )
+        let (provider, client) = keylessAptos(clock, limit: .fixedWindow(1, per: .every(.seconds(300))))
         for _ in 0..<2 {
             let result = try await clock.drive { try await client.send(client.profile.request(.get, "/")) }
             #expect(result.response.status == 200)
