@@ -38,6 +38,21 @@ struct KeysStatusCommand: CLICommand {
             guard let provider = invocation.arguments.value("provider").flatMap(CLIProvider.init(name:)) else {
                 throw UsageError("missing option --provider \(CLIProvider.names.joined(separator: "|"))")
             }
+            if provider == .aptos, KeySource.variables(invocation.environment.variables, prefix: "APTOS").secrets()
+                .isEmpty
+            {
+                // Aptos Labs serves requests without a key (under per-IP limits): no keys is a state, not an error.
+                let note = "no Aptos keys set (\(provider.keyVariables)): requests go without a key, under "
+                    + "Aptos Labs' per-IP limits"
+                return try await invocation.withOutput { sink in
+                    if invocation.global.json {
+                        try JSONOutput.write(KeylessStatus(provider: provider.name, keys: [], note: note), to: sink)
+                    } else {
+                        try sink.line(note)
+                    }
+                    return .success
+                }
+            }
             let keys = try invocation.keys(for: provider)
             let store = try invocation.stateStore()
             let rotator = invocation.makeRotator(keys: keys, provider: provider, store: store)
@@ -59,4 +74,11 @@ struct KeysStatusCommand: CLICommand {
             }
         }
     }
+}
+
+/// `keys status --provider aptos --json` without keys.
+private struct KeylessStatus: Encodable {
+    var provider: String
+    var keys: [String]
+    var note: String
 }

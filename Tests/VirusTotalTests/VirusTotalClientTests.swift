@@ -78,6 +78,14 @@ struct SimulatedPool {
 @Suite struct VirusTotalClientTests {
     static let twentyPerMinute = SimulatedKeyBehaviour(limits: [.fixedWindow(20, per: .minute)])
 
+    /// A lookup VirusTotal is slow to answer has reached it and spends quota: the transport waits 20 s for the
+    /// response head (not the generic 5 s) before giving up and asking again.
+    @Test func theTransportWaitsLongForTheResponseHead() {
+        let policy = VirusTotalClient<ContinuousClock>.Configuration().transportPolicy
+        #expect(policy.connectTimeout == .seconds(20))
+        #expect(policy.totalTimeout == .seconds(30))
+    }
+
     @Test func fortyIOCsOverThreeKeysAtTwentyPerMinuteGetNo429AndAFairShare() async throws {
         let pool = try SimulatedPool(keys: ["a", "b", "c"].map { ($0, Self.twentyPerMinute) })
         let inputs = (1...40).map { "host\($0).example.com" }
