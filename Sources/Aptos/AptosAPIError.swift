@@ -64,6 +64,9 @@ public struct AptosAPIError: Error, Hashable, Sendable, CustomStringConvertible 
     public var archivalEndpoint: URL?
     /// The `X-Aptos-*` headers of the response.
     public var ledger: LedgerHeaders
+    /// Whether the answer came from the archival endpoint a pruned answer named
+    /// (``AptosClient/Configuration/followsArchivalEndpoint``): full history was asked for, and this is its answer.
+    public var isFromArchivalEndpoint = false
 
     /// Creates an error from a decoded body and the response's headers.
     public init(status: Int, body: AptosError, headers: HTTPHeaders = [:]) {
@@ -101,7 +104,11 @@ public struct AptosAPIError: Error, Hashable, Sendable, CustomStringConvertible 
         if let vmErrorCode { text += " [vm_error_code \(vmErrorCode)]" }
         if self.isPruned {
             if let oldestLedgerVersion { text += "; the oldest version this node holds is \(oldestLedgerVersion)" }
-            if let archivalEndpoint { text += "; full history: \(archivalEndpoint.absoluteString)" }
+            if self.isFromArchivalEndpoint {
+                text += "; this was the archival endpoint's answer (asked after the node said it pruned the data)"
+            } else if let archivalEndpoint {
+                text += "; full history: \(archivalEndpoint.absoluteString)"
+            }
         }
         return text
     }

@@ -96,6 +96,8 @@ public final class AptosClient<C: Clock>: Sendable where C.Duration == Duration 
     package struct Sent: Sendable {
         var result: RotatingClient<C>.Result
         var endpoint: String
+        /// Whether the archival endpoint a pruned answer named gave this result.
+        var isFromArchivalEndpoint = false
 
         var ledger: LedgerHeaders { LedgerHeaders(self.result.response) }
     }
@@ -162,7 +164,7 @@ public final class AptosClient<C: Clock>: Sendable where C.Duration == Duration 
             let archival = Self.archivalRequest(for: built, after: result.response, base: endpoint.profile.baseURL)
         {
             let archived = try await self.clients[index].send(archival, deadline: deadline)
-            return Sent(result: archived, endpoint: "\(endpoint.name) (archival)")
+            return Sent(result: archived, endpoint: "\(endpoint.name) (archival)", isFromArchivalEndpoint: true)
         }
         return Sent(result: result, endpoint: endpoint.name)
     }
@@ -257,7 +259,10 @@ public final class AptosClient<C: Clock>: Sendable where C.Duration == Duration 
     package static func decode<T: Decodable & Sendable>(_ type: T.Type, _ sent: Sent) throws -> AptosResponse<T> {
         let response = sent.result.response
         guard case .success = sent.result.classification.kind, (200..<300).contains(response.status) else {
-            if let error = AptosAPIError(response: response) { throw error }
+            if var error = AptosAPIError(response: response) {
+                error.isFromArchivalEndpoint = sent.isFromArchivalEndpoint
+                throw error
+            }
             throw AptosClientError(
                 .unexpectedResponse,
                 "the node answered HTTP \(response.status)"

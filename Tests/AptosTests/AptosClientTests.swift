@@ -207,6 +207,22 @@ struct AptosClientTests {
         }
     }
 
+    /// The archival endpoint pruned the data too: asked once, and its answer says it was the archival one (its own
+    /// "full history" pointer, if any, is not repeated as advice).
+    @Test func anArchivalEndpointThatPrunedTooIsAskedOnceAndSaysSo() async throws {
+        let pruned = #"{"error_code":"version_pruned","message":"pruned","oldest_ledger_version":"2000","#
+            + #""archival_endpoint":"https://archive.mainnet.aptoslabs.com/v1"}"#
+        let transport = ScriptedTransport { _ in HTTPResponse(status: 410, body: Data(pruned.utf8)) }
+        var configuration = AptosClient<TestClock>.Configuration()
+        configuration.followsArchivalEndpoint = true
+        let client = aptosClient(clock: self.clock, transport: transport, configuration: configuration)
+        let error = await #expect(throws: AptosAPIError.self) { _ = try await client.transactions(start: 5, limit: 2) }
+        #expect(transport.requests.count == 2)
+        #expect(error?.isFromArchivalEndpoint == true)
+        #expect(error?.description.contains("archival endpoint's answer") == true)
+        #expect(error?.description.contains("full history") == false)
+    }
+
     @Test func archivalEndpointIsNotFollowedByDefault() async throws {
         let pruned = #"{"error_code":"version_pruned","message":"pruned","oldest_ledger_version":"2000","#
             + #""archival_endpoint":"https://archive.mainnet.aptoslabs.com/v1"}"#
