@@ -178,6 +178,13 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
         )
     }
 
+    /// The process is ending with requests in flight (a termination signal): records every lease not yet reported
+    /// as completed now in the shared store, so that its rolling windows and spacing count those uses from no earlier
+    /// than the provider can have counted them, and the next process does not send a window's next use too early.
+    /// Does nothing without a store. Call it last: the leases are forgotten, and reporting one afterwards settles it
+    /// again at its own completion.
+    public func settleOutstanding() { self.engine.settleOutstanding() }
+
     /// A lease on a key outside `avoiding` that is ready now, or `nil` (no lease taken) when none is: for a retry that
     /// had rather not go back to a key that just failed it, but will when no other key is free (call
     /// ``acquire(cost:deadline:)`` then). Never overtakes a waiting task.

@@ -12,6 +12,11 @@ final class RotatorEngine: Sendable {
     private let state: Mutex<StateMachine>
     private let store: (any KeyStateStore)?
     private let hasStore: Bool
+    /// With a shared store: the leases out now, by serial, so ``settleOutstanding()`` can record them as completed
+    /// when the process ends with requests in flight. Bounded (``outstandingLimit``): a lease dropped without a report
+    /// is forgotten eventually.
+    private let outstanding = Mutex<[UInt64: Lease]>([:])
+    private static let outstandingLimit = 10_000
     private let eventContinuation: AsyncStream<KeyEvent>.Continuation
 
     let events: AsyncStream<KeyEvent>
@@ -188,7 +193,40 @@ final class RotatorEngine: Sendable {
         if let probe = grant.probe {
             self.eventContinuation.yield(KeyEvent(keyID: grant.material.id, kind: .probing(probe), at: grant.at))
         }
-        return self.makeLease(grant)
+        let lease = self.makeLease(grant)
+        if self.hasStore {
+            self.outstanding.withLock { outstanding in
+                if outstanding.count >= Self.outstandingLimit, let oldest = outstanding.keys.min() {
+                    outstanding[oldest] = nil
+                }
+                outstanding[lease.serial] = lease
+            }
+        }
+        return lease
+    }
+
+    /// Records every lease still out as completed now in the shared store (see ``KeyRotator/settleOutstanding()``).
+    func settleOutstanding() {
+        guard let store = self.store else { return }
+        let leases = self.outstanding.withLock { outstanding in
+            defer { outstanding.removeAll() }
+            return Array(outstanding.values)
+        }
+        let now = self.now()
+        for lease in leases where now > lease.acquiredAt {
+            let limits = self.state.withLock { $0.limits(of: lease.keyID) }
+            do {
+                try store.settle(
+                    fingerprint: lease.fingerprint,
+                    cost: lease.cost,
+                    acquiredAt: lease.acquiredAt,
+                    completedAt: now,
+                    limits: limits
+                )
+            } catch {
+                self.eventContinuation.yield(KeyEvent(keyID: lease.keyID, kind: .storeFailed("\(error)"), at: now))
+            }
+        }
     }
 
     @inline(__always)
@@ -423,6 +461,7 @@ extension RotatorEngine {
         }
         if let actions { self.perform(actions) }
         guard self.hasStore, let store = self.store else { return }
+        _ = self.outstanding.withLock { $0.removeValue(forKey: lease.serial) }
         let limits = self.state.withLock { $0.limits(of: lease.keyID) }
         do {
             if case .notCounted = outcome {

@@ -196,6 +196,12 @@ struct Invocation: Sendable {
             health: health,
             stateStore: store
         )
-        return KeyRotator(keys: keys, configuration: configuration)
+        let rotator = KeyRotator(keys: keys, configuration: configuration)
+        if store != nil {
+            // Killed with requests in flight: the store counts them from now, not from their lease, so the next run
+            // does not send a rolling window's next use before the provider's window allows it.
+            _ = self.termination.addCleanup { [weak rotator] in rotator?.settleOutstanding() }
+        }
+        return rotator
     }
 }

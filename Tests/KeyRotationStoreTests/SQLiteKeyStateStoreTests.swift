@@ -286,6 +286,33 @@ private func at(_ seconds: Int64) -> Timestamp {
         clock.advance(to: TestClock.defaultStart.advanced(by: .milliseconds(1300)))
         #expect(second.tryAcquire().leaseOrNil != nil)
     }
+
+    /// A process killed with requests in flight (`settleOutstanding()` from its signal cleanup): the store counts them
+    /// from the instant it ended, so the next process waits a whole window from then; a reported lease is not moved.
+    @Test func leasesStillOutWhenAProcessEndsCountFromItsEnd() throws {
+        let path = self.directory.path("outstanding.sqlite")
+        let key = APIKey("outstanding-secret-0123456789", label: "k", limits: [.perSecond(2)])
+        let clock = TestClock()
+        func rotator() throws -> KeyRotator<TestClock> {
+            KeyRotator(
+                keys: [key],
+                configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+                clock: clock
+            )
+        }
+        let dying = try rotator()
+        let reported = try #require(dying.tryAcquire().leaseOrNil)
+        _ = try #require(dying.tryAcquire().leaseOrNil)  // still out when the process ends
+        reported.report(.success(latency: .zero))
+        clock.advance(by: .milliseconds(400))
+        dying.settleOutstanding()
+        let next = try rotator()
+        clock.advance(to: TestClock.defaultStart.advanced(by: .seconds(1)))
+        #expect(next.tryAcquire().leaseOrNil != nil)  // the reported use left the window at 1.0 s
+        #expect(next.tryAcquire().leaseOrNil == nil)  // the one still out counts from 0.4 s: the window is full
+        clock.advance(to: TestClock.defaultStart.advanced(by: .milliseconds(1400)))
+        #expect(next.tryAcquire().leaseOrNil != nil)
+    }
 }
 
 extension KeyRotator.AcquireResult {
