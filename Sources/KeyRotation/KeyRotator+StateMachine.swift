@@ -170,17 +170,14 @@ extension KeyRotatorCore {
 
         @inline(__always)
         private mutating func grant(slot: Int, cost: Int, at now: Timestamp) -> Grant {
-            var probe: KeyHealth.ProbeReason?
-            if case .probe(let reason) = self.entries[slot].health.availability(at: now) {
-                probe = reason
-                self.entries[slot].health.beginProbe(reason, at: now)
-            }
-            if !self.entries[slot].limiter.isUnlimited { self.entries[slot].limiter.record(cost: cost, at: now) }
             self.serial &+= 1
-            self.entries[slot].noteLease(at: now, serial: self.serial)
-            self.entries[slot].lastUseSequence = self.acquires + 1
-            self.entries[slot].uses += 1
-            self.entries[slot].inFlight += 1
+            let serial = self.serial
+            let sequence = self.acquires + 1
+            // One pass over the entry in place: each `entries[slot].field` mutation would check the array's
+            // uniqueness again.
+            let (probe, material) = self.entries.withUnsafeMutableBufferPointer { buffer in
+                Self.take(&buffer[slot], cost: cost, serial: serial, sequence: sequence, at: now)
+            }
             self.acquires += 1
             if slot != self.lastSlot {
                 if self.lastSlot >= 0 { self.rotations += 1 }
@@ -189,12 +186,34 @@ extension KeyRotatorCore {
             return Grant(
                 slot: slot,
                 generation: self.generation,
-                serial: self.serial,
-                material: self.entries[slot].key.material,
+                serial: serial,
+                material: material,
                 cost: cost,
                 at: now,
                 probe: probe
             )
+        }
+
+        /// Records a lease of `entry` (serial `serial`, the pool's `sequence`-th grant) at `now`.
+        @inline(__always)
+        private static func take(
+            _ entry: inout KeyEntry,
+            cost: Int,
+            serial: UInt64,
+            sequence: Int,
+            at now: Timestamp
+        ) -> (KeyHealth.ProbeReason?, KeyMaterial) {
+            var probe: KeyHealth.ProbeReason?
+            if case .probe(let reason) = entry.health.availability(at: now) {
+                probe = reason
+                entry.health.beginProbe(reason, at: now)
+            }
+            if !entry.limiter.isUnlimited { entry.limiter.record(cost: cost, at: now) }
+            entry.noteLease(at: now, serial: serial)
+            entry.lastUseSequence = sequence
+            entry.uses += 1
+            entry.inFlight += 1
+            return (probe, entry.key.material)
         }
 
         /// When the pool can serve `cost` units, or why it never will.
@@ -256,15 +275,31 @@ extension KeyRotatorCore {
         @inline(__always)
         mutating func reportQuietly(_ lease: Lease, _ outcome: Outcome, at now: Timestamp) -> Bool {
             guard let slot = self.slot(for: lease) else { return true }  // the key was removed meanwhile
-            guard case .success(let latency) = outcome, self.entries[slot].health.isPlainlyAvailable,
-                self.entries[slot].lastQuotaRefusal == nil,
-                !self.entries[slot].run.isRefused(beforeLease: lease.serial)
+            guard case .success(let latency) = outcome else { return false }
+            // One pass over the entry in place (each `entries[slot].field` mutation checks uniqueness again).
+            return self.entries.withUnsafeMutableBufferPointer { buffer in
+                Self.completeQuietly(&buffer[slot], lease, latency: latency, at: now)
+            }
+        }
+
+        /// ``reportQuietly(_:_:at:)`` on the entry: `false`, changing nothing, unless the key is plainly healthy.
+        @inline(__always)
+        private static func completeQuietly(
+            _ entry: inout KeyEntry,
+            _ lease: Lease,
+            latency: Duration,
+            at now: Timestamp
+        ) -> Bool {
+            guard entry.health.isPlainlyAvailable, entry.lastQuotaRefusal == nil,
+                !entry.run.isRefused(beforeLease: lease.serial)
             else { return false }
-            self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
-            self.entries[slot].recordLatency(latency)
-            self.entries[slot].relaxPace()
-            self.entries[slot].countSuccess(serial: lease.serial)
-            self.settle(slot: slot, lease: lease, at: now)
+            entry.inFlight = max(0, entry.inFlight - 1)
+            entry.recordLatency(latency)
+            entry.relaxPace()
+            entry.countSuccess(serial: lease.serial)
+            if entry.limiter.settlesAtCompletion, now > lease.acquiredAt {
+                entry.limiter.settle(cost: lease.cost, acquiredAt: lease.acquiredAt, completedAt: now)
+            }
             return true
         }
 
