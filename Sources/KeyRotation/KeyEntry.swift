@@ -37,6 +37,8 @@ struct KeyEntry: Sendable {
     var intervalEWMA: Double = 0
     /// The requests the provider admitted since the key's current run began (learned pacing).
     var run: AdmissionRun
+    /// The health policy's longest backoff in nanoseconds (compared on every lease; `Duration`'s `<` is a call).
+    let maximumBackoffNanoseconds: Int64
 
     init(key: APIKey, now: Timestamp, policy: HealthPolicy) {
         self.key = key
@@ -44,6 +46,7 @@ struct KeyEntry: Sendable {
         self.limiter = CompositeLimiter(key.limits, now: now)
         self.health = KeyHealth(policy: policy)
         self.run = AdmissionRun(start: now, serial: 0)
+        self.maximumBackoffNanoseconds = policy.maximumBackoff.nanoseconds
     }
 
     /// When the key can serve `cost` units: `now` (or earlier) if it can now; ``Timestamp/distantFuture`` if never.
@@ -104,7 +107,7 @@ struct KeyEntry: Sendable {
             let gap = max(0, now.nanosecondsSinceEpoch &- lastUse.nanosecondsSinceEpoch)
             let interval = Double(gap)
             self.intervalEWMA = self.intervalEWMA == 0 ? interval : self.intervalEWMA * 0.8 + interval * 0.2
-            if !self.run.isRefused && Duration.nanoseconds(gap) > self.health.policy.maximumBackoff {
+            if !self.run.isRefused && gap > self.maximumBackoffNanoseconds {
                 self.run = AdmissionRun(start: now, serial: serial)
             }
         } else {
