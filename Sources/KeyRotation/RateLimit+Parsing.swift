@@ -28,10 +28,13 @@ extension RateLimit {
         let unitText = pieces[1].lowercased()
         let digits = unitText.prefix { $0.isNumber }
         let unit = String(unitText.dropFirst(digits.count))
-        let multiple = digits.isEmpty ? nil : Int(digits)
-        if let multiple {
-            guard multiple > 0, let seconds = Self.unitSeconds(unit) else { throw RateLimitParseError(input: part) }
-            return .strict(count, per: .seconds(multiple * seconds))
+        if !digits.isEmpty {
+            guard let multiple = Int(digits) else { throw RateLimitParseError(input: part) }  // too many digits
+            // At most ten years, as for durations: longer windows are typos and overflow the nanosecond arithmetic.
+            guard multiple > 0, let seconds = Self.unitSeconds(unit),
+                case (let window, false) = multiple.multipliedReportingOverflow(by: seconds), window <= 315_360_000
+            else { throw RateLimitParseError(input: part) }
+            return .strict(count, per: .seconds(window))
         }
         switch unit {
         case "s", "sec", "second", "seconds": return .perSecond(count)
@@ -76,6 +79,7 @@ public struct RateLimitParseError: Error, Hashable, Sendable, CustomStringConver
 
     public var description: String {
         "cannot read the rate limit '\(self.input)': write COUNT/UNIT, comma-separated, with UNIT one of "
-            + "s, min, hour, day, month (or a length such as 300s) and COUNT at least 1; for example 4/min,500/day"
+            + "s, min, hour, day, month (or a length such as 300s, at most ten years) and COUNT at least 1; for "
+            + "example 4/min,500/day"
     }
 }

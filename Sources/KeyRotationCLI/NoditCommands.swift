@@ -79,8 +79,15 @@ struct NoditCommandContext {
                 let items: [Item]
                 var next: String?
                 if invocation.arguments.flag("all") {
-                    let pages = try await context.client.pages {
-                        try await page(context.client, address, pageSize, $0 ?? cursor)
+                    let pages: NoditPage<Item>
+                    do {
+                        pages = try await context.client.pages {
+                            try await page(context.client, address, pageSize, $0 ?? cursor)
+                        }
+                    } catch let partial as NoditPagingError<Item> {
+                        // The pages read are paid for: print them, say where to continue, then fail with the cause.
+                        try Self.show(partial.items.map(row), cursor: partial.cursor, invocation, line: line)
+                        throw partial.underlying
                     }
                     items = pages.items
                     next = pages.cursor  // set when the page bound stopped the list early
@@ -89,15 +96,25 @@ struct NoditCommandContext {
                     items = one.items
                     next = one.cursor
                 }
-                let rows = items.map(row)
-                if invocation.global.json {
-                    try JSONOutput.write(ListOutput(items: rows, cursor: next), to: invocation.stdout)
-                } else {
-                    for row in rows { try invocation.stdout.line(line(row)) }
-                    if let next { invocation.stderr.message("more: --cursor \(next)") }
-                }
+                try Self.show(items.map(row), cursor: next, invocation, line: line)
                 return .success
             }
+        }
+    }
+
+    /// Prints `rows`, and the cursor to continue from when there is one (in the JSON, or as `more: --cursor C` on
+    /// stderr).
+    private static func show<Row: Encodable & Sendable>(
+        _ rows: [Row],
+        cursor: String?,
+        _ invocation: Invocation,
+        line: (Row) -> String
+    ) throws {
+        if invocation.global.json {
+            try JSONOutput.write(ListOutput(items: rows, cursor: cursor), to: invocation.stdout)
+        } else {
+            for row in rows { try invocation.stdout.line(line(row)) }
+            if let cursor { invocation.stderr.message("more: --cursor \(cursor)") }
         }
     }
 

@@ -43,11 +43,15 @@ extension Invocation {
         } catch {
             throw self.storeError(error)
         }
+        let client: VirusTotalClient<ContinuousClock>
         do {
-            return try VirusTotalClient(keys: keys, configuration: configuration)
+            client = try VirusTotalClient(keys: keys, configuration: configuration)
         } catch {
             throw CLIError.noUsableKey(error.message)
         }
+        // Killed with lookups in flight: the store counts them from now, not from their lease (see makeRotator).
+        _ = self.termination.addCleanup { [weak client] in client?.rotator.settleOutstanding() }
+        return client
     }
 }
 

@@ -8,7 +8,8 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
         }
         let wrapped: Wrapped
 
-        /// No connection within the connect timeout. Transient.
+        /// No response head within ``TransportPolicy/connectTimeout`` (the connection, or the server's first byte:
+        /// the request may have reached the server). Transient.
         public static let connectTimeout = Self(wrapped: .connectTimeout)
         /// The whole exchange took longer than the total timeout. Transient.
         public static let timeout = Self(wrapped: .timeout)
@@ -39,7 +40,7 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
 
         public var description: String {
             switch self.wrapped {
-            case .connectTimeout: "connect timeout"
+            case .connectTimeout: "no response head in time"
             case .timeout: "timeout"
             case .connectionFailed: "connection failed"
             case .connectionReset: "connection reset"

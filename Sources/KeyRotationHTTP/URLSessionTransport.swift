@@ -137,8 +137,9 @@ public final class URLSessionTransport: HTTPTransport {
             guard !timer.isCancelled, !delegate.hasResponse(id) else { return }
             let error = TransportError(
                 .connectTimeout,
-                "no response from \(host) within \(Self.describe(policy.connectTimeout)) (connect timeout): "
-                    + "check the network or the host, or raise connectTimeout"
+                "no response head from \(host) within \(Self.describe(policy.connectTimeout)) (connectTimeout bounds the "
+                    + "connection and the wait for the first byte; the server may have received the request): check "
+                    + "the network or the host, or raise connectTimeout for a slow server"
             )
             if delegate.fail(id, error) { task.cancel() }
         }

@@ -139,14 +139,20 @@ public final class NoditWeb3Client<C: Clock>: Sendable where C.Duration == Durat
     /// - Parameters:
     ///   - maximumPages: The most pages read. Default 100.
     ///   - page: Reads one page given the previous page's cursor (`nil` for the first).
+    /// - Throws: the first page's error as it is; for a later page, ``NoditPagingError`` with the items already read
+    ///   (their quota is spent) and the cursor of the page that failed, to continue from.
     public func pages<Item: Decodable & Sendable>(
         maximumPages: Int = 100,
         _ page: (String?) async throws -> NoditPage<Item>
     ) async throws -> NoditPage<Item> {
         var items: [Item] = []
         var cursor: String?
-        for _ in 0..<max(1, maximumPages) {
-            let next = try await page(cursor)
+        for index in 0..<max(1, maximumPages) {
+            let next: NoditPage<Item>
+            do { next = try await page(cursor) } catch {
+                if index == 0 { throw error }
+                throw NoditPagingError(items: items, cursor: cursor, underlying: error)
+            }
             items += next.items
             // No cursor, or the same one again (a server that would loop): the list ends here.
             guard let following = next.cursor, following != cursor else { return NoditPage(items: items) }
@@ -231,5 +237,21 @@ extension NoditWeb3Client where C == ContinuousClock {
                 policy: policy
             )
         )
+    }
+}
+
+/// A page after the first failed while reading a cursor list (``NoditWeb3Client/pages(maximumPages:_:)``): the items
+/// read before it, whose quota is spent, and the cursor of the page that failed, to continue from.
+public struct NoditPagingError<Item: Sendable>: Error, CustomStringConvertible {
+    /// The items of the pages read before the failure, in order.
+    public var items: [Item]
+    /// The cursor of the page that failed: pass it as the first cursor to continue the list.
+    public var cursor: String?
+    /// Why the page failed.
+    public var underlying: any Error
+
+    public var description: String {
+        "a page failed after \(self.items.count) items were read (continue from cursor "
+            + "\(self.cursor ?? "none")): \(self.underlying)"
     }
 }

@@ -319,6 +319,38 @@ struct AptosCommandTests {
         #expect(text.stderr.contains("--cursor page100"), "\(text.stderr)")
     }
 
+    /// A page after the first fails for good: the pages already read (and paid for) are printed, with the cursor of
+    /// the page that failed, and the run fails with the cause.
+    @Test func allKeepsThePagesReadWhenALaterPageFails() async throws {
+        let template = try JSONSerialization.jsonObject(with: try Fixture.data("nodit_web3_transactions_by_account"))
+        let first = try #require(((template as? [String: Any])?["items"] as? [Any])?.first)
+        let item = String(decoding: try JSONSerialization.data(withJSONObject: first), as: UTF8.self)
+        let server = LoopbackServer { request in
+            let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any]
+            let page = ((body?["cursor"] as? String).flatMap { Int($0.dropFirst(4)) } ?? 0) + 1
+            guard page <= 2 else {
+                return .text(#"{"code":"INVALID_PARAMETER","message":"no such cursor"}"#, status: 400)
+            }
+            let answer = #"{"rpp":1,"cursor":"page\#(page)","items":[\#(item)]}"#
+            return .response(status: 200, headers: ["Content-Type": "application/json"], body: Data(answer.utf8))
+        }
+        try server.start()
+        defer { server.stop() }
+        let environment = [
+            "NODIT_API_KEYS": Self.noditSecret,
+            "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString,
+        ]
+        let json = await runCLI(["nodit", "transactions", "0x1", "--all", "--json"], environment: environment)
+        #expect(json.code == .someFailed, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["items"] as? [Any])?.count == 2)
+        #expect(object["cursor"] as? String == "page2")
+        let text = await runCLI(["nodit", "transactions", "0x1", "--all"], environment: environment)
+        #expect(text.code == .someFailed)
+        #expect(text.stdout.split(separator: "\n").count == 2)
+        #expect(text.stderr.contains("more: --cursor page2"), "\(text.stderr)")
+    }
+
     @Test func noditCommandsNeedKeys() async throws {
         let run = await runCLI(["nodit", "tokens", "0x1"])
         #expect(run.code == .noUsableKey)

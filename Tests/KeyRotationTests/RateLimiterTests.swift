@@ -91,5 +91,10 @@ import Testing
         #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("four per minute") }
         #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("0/min") }  // never admits: a typo
         #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("") }
+        // Windows up to ten years; longer ones (and ones that overflow) are typos.
+        #expect(try RateLimit.parseList("1/3650d") == [.strict(1, per: .seconds(3650 * 86400))])
+        #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("1/3651d") }
+        #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("1/99999999999d") }
+        #expect(throws: RateLimitParseError.self) { try RateLimit.parseList("1/9999999999999999999s") }
     }
 }
