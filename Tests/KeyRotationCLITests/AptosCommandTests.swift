@@ -294,22 +294,33 @@ struct AptosCommandTests {
 
     /// `--all` stops at 100 pages; when the API still has more it says so (the cursor to continue from), rather
     /// than passing the first 100 pages off as the whole list.
-    @Test func allSaysWhereToContinueWhenItStopsAtItsPageBound() async throws {
+    /// A Web3 Data API whose transaction list never ends: page n (cursor `page<n-1>`) holds one transaction and the
+    /// cursor `page<n>`; pages after `lastGoodPage` fail with a 400.
+    private static func endlessWeb3(lastGoodPage: Int = .max) throws -> LoopbackServer {
         let template = try JSONSerialization.jsonObject(with: try Fixture.data("nodit_web3_transactions_by_account"))
         let first = try #require(((template as? [String: Any])?["items"] as? [Any])?.first)
         let item = String(decoding: try JSONSerialization.data(withJSONObject: first), as: UTF8.self)
         let server = LoopbackServer { request in
             let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any]
             let page = ((body?["cursor"] as? String).flatMap { Int($0.dropFirst(4)) } ?? 0) + 1
+            guard page <= lastGoodPage else {
+                return .text(#"{"code":"INVALID_PARAMETER","message":"no such cursor"}"#, status: 400)
+            }
             let answer = #"{"rpp":1,"cursor":"page\#(page)","items":[\#(item)]}"#
             return .response(status: 200, headers: ["Content-Type": "application/json"], body: Data(answer.utf8))
         }
         try server.start()
+        return server
+    }
+
+    private static func web3Environment(_ server: LoopbackServer) -> [String: String] {
+        ["NODIT_API_KEYS": Self.noditSecret, "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString]
+    }
+
+    @Test func allSaysWhereToContinueWhenItStopsAtItsPageBound() async throws {
+        let server = try Self.endlessWeb3()
         defer { server.stop() }
-        let environment = [
-            "NODIT_API_KEYS": Self.noditSecret,
-            "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString,
-        ]
+        let environment = Self.web3Environment(server)
         let json = await runCLI(["nodit", "transactions", "0x1", "--all", "--json"], environment: environment)
         #expect(json.code == .success, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -322,24 +333,9 @@ struct AptosCommandTests {
     /// A page after the first fails for good: the pages already read (and paid for) are printed, with the cursor of
     /// the page that failed, and the run fails with the cause.
     @Test func allKeepsThePagesReadWhenALaterPageFails() async throws {
-        let template = try JSONSerialization.jsonObject(with: try Fixture.data("nodit_web3_transactions_by_account"))
-        let first = try #require(((template as? [String: Any])?["items"] as? [Any])?.first)
-        let item = String(decoding: try JSONSerialization.data(withJSONObject: first), as: UTF8.self)
-        let server = LoopbackServer { request in
-            let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any]
-            let page = ((body?["cursor"] as? String).flatMap { Int($0.dropFirst(4)) } ?? 0) + 1
-            guard page <= 2 else {
-                return .text(#"{"code":"INVALID_PARAMETER","message":"no such cursor"}"#, status: 400)
-            }
-            let answer = #"{"rpp":1,"cursor":"page\#(page)","items":[\#(item)]}"#
-            return .response(status: 200, headers: ["Content-Type": "application/json"], body: Data(answer.utf8))
-        }
-        try server.start()
+        let server = try Self.endlessWeb3(lastGoodPage: 2)
         defer { server.stop() }
-        let environment = [
-            "NODIT_API_KEYS": Self.noditSecret,
-            "NODIT_WEB3_BASE_URL": server.url("/v1/aptos/mainnet").absoluteString,
-        ]
+        let environment = Self.web3Environment(server)
         let json = await runCLI(["nodit", "transactions", "0x1", "--all", "--json"], environment: environment)
         #expect(json.code == .someFailed, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
