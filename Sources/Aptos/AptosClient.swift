@@ -183,7 +183,8 @@ public final class AptosClient<C: Clock>: Sendable where C.Duration == Duration 
         let basePath = base.path.hasSuffix("/") ? String(base.path.dropLast()) : base.path
         guard components.percentEncodedPath.hasPrefix(basePath) else { return nil }
         let relative = components.percentEncodedPath.dropFirst(basePath.count)
-        let targetPath = target.percentEncodedPath.hasSuffix("/")
+        let targetPath =
+            target.percentEncodedPath.hasSuffix("/")
             ? String(target.percentEncodedPath.dropLast()) : target.percentEncodedPath
         components.scheme = target.scheme
         components.host = target.host

@@ -38,11 +38,11 @@ struct KeysStatusCommand: CLICommand {
             guard let provider = invocation.arguments.value("provider").flatMap(CLIProvider.init(name:)) else {
                 throw UsageError("missing option --provider \(CLIProvider.names.joined(separator: "|"))")
             }
-            if provider == .aptos, KeySource.variables(invocation.environment.variables, prefix: "APTOS").secrets()
-                .isEmpty
-            {
+            let environment = invocation.environment.variables
+            if provider == .aptos, KeySource.variables(environment, prefix: provider.keyPrefix).secrets().isEmpty {
                 // Aptos Labs serves requests without a key (under per-IP limits): no keys is a state, not an error.
-                let note = "no Aptos keys set (\(provider.keyVariables)): requests go without a key, under "
+                let note =
+                    "no Aptos keys set (\(provider.keyVariables)): requests go without a key, under "
                     + "Aptos Labs' per-IP limits"
                 return try await invocation.withOutput { sink in
                     if invocation.global.json {

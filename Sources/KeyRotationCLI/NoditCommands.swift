@@ -74,6 +74,9 @@ struct NoditCommandContext {
             let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
             let pageSize = invocation.arguments.integer("limit") ?? 20
             let cursor = invocation.arguments.value("cursor")
+            if cursor?.isEmpty == true {
+                throw UsageError("option --cursor: give the cursor an earlier page printed (more: --cursor C)")
+            }
             let context = try NoditCommandContext(invocation)
             return try await AptosCommandContext.run(invocation) {
                 let items: [Item]

@@ -193,7 +193,11 @@ struct VirusTotalReportsCommand: CLICommand {
 
     var options: [OptionSpec] {
         [
-            .choice("type", ["file", "domain", "ip_address", "url"], help: "Only this object type"),
+            .choice(
+                "type",
+                ["file", "domain", "ip_address", "url", "ip", "ipv4", "ipv6", "md5", "sha1", "sha256"],
+                help: "Only this object type (the TYPE column's ipv4, ipv6 and hash names are accepted too)"
+            ),
             .integer("limit", short: "n", help: "At most N (default 50)", range: 1...100_000),
             .output,
         ]
@@ -204,7 +208,13 @@ struct VirusTotalReportsCommand: CLICommand {
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
             let client = try invocation.virusTotalClient(storeOnly: true)
-            let type = invocation.arguments.value("type").map { VirusTotalReport.ObjectType(rawValue: $0) }
+            let type = invocation.arguments.value("type").map { name in
+                switch name {
+                case "ip", "ipv4", "ipv6": VirusTotalReport.ObjectType(rawValue: "ip_address")
+                case "md5", "sha1", "sha256": VirusTotalReport.ObjectType(rawValue: "file")
+                default: VirusTotalReport.ObjectType(rawValue: name)
+                }
+            }
             let results: [LookupResult]
             do {
                 results = try client.storedReports(type: type, limit: invocation.arguments.integer("limit") ?? 50)

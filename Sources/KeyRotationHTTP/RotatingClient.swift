@@ -87,7 +87,11 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             var pacing = KeyRotator<C>.Configuration()
             pacing.health.maximumBackoff = max(configuration.maximumRateLimitBackoff, pacing.health.initialBackoff)
             pacing.seed = seed
-            self.keylessPacer = KeyRotator(keys: [APIKey("keyless", label: "keyless")], configuration: pacing, clock: clock)
+            self.keylessPacer = KeyRotator(
+                keys: [APIKey("keyless", label: "keyless")],
+                configuration: pacing,
+                clock: clock
+            )
         } else {
             self.keylessPacer = nil
         }

@@ -181,7 +181,8 @@ struct AptosClientTests {
         ("http://archive.mainnet.aptoslabs.com/v1", false),  // not the node's scheme
     ])
     func archivalEndpointOnTheSameSiteIsAskedOnce(archival: String, follows: Bool) async throws {
-        let pruned = #"{"error_code":"version_pruned","message":"Ledger version(5) has been pruned","#
+        let pruned =
+            #"{"error_code":"version_pruned","message":"Ledger version(5) has been pruned","#
             + #""oldest_ledger_version":"2000","archival_endpoint":"\#(archival)"}"#
         let page = try Fixture.data("aptos_transactions")
         let transport = ScriptedTransport { request in
@@ -197,11 +198,16 @@ struct AptosClientTests {
             #expect(answer.endpoint.hasSuffix("(archival)"))
             let requests = transport.requests
             #expect(requests.count == 2)
-            #expect(requests.last?.url.absoluteString == "https://archive.mainnet.aptoslabs.com/v1/transactions?start=5&limit=2")
+            #expect(
+                requests.last?.url.absoluteString
+                    == "https://archive.mainnet.aptoslabs.com/v1/transactions?start=5&limit=2"
+            )
             // A key of the pool went along (the same site); which one is the rotation's choice.
             #expect(aptosSecrets.contains { requests.last?.headers["Authorization"] == "Bearer \($0)" })
         } else {
-            let error = await #expect(throws: AptosAPIError.self) { _ = try await client.transactions(start: 5, limit: 2) }
+            let error = await #expect(throws: AptosAPIError.self) {
+                _ = try await client.transactions(start: 5, limit: 2)
+            }
             #expect(error?.isPruned == true)
             #expect(transport.requests.count == 1)
         }
@@ -210,7 +216,8 @@ struct AptosClientTests {
     /// The archival endpoint pruned the data too: asked once, and its answer says it was the archival one (its own
     /// "full history" pointer, if any, is not repeated as advice).
     @Test func anArchivalEndpointThatPrunedTooIsAskedOnceAndSaysSo() async throws {
-        let pruned = #"{"error_code":"version_pruned","message":"pruned","oldest_ledger_version":"2000","#
+        let pruned =
+            #"{"error_code":"version_pruned","message":"pruned","oldest_ledger_version":"2000","#
             + #""archival_endpoint":"https://archive.mainnet.aptoslabs.com/v1"}"#
         let transport = ScriptedTransport { _ in HTTPResponse(status: 410, body: Data(pruned.utf8)) }
         var configuration = AptosClient<TestClock>.Configuration()
@@ -224,7 +231,8 @@ struct AptosClientTests {
     }
 
     @Test func archivalEndpointIsNotFollowedByDefault() async throws {
-        let pruned = #"{"error_code":"version_pruned","message":"pruned","oldest_ledger_version":"2000","#
+        let pruned =
+            #"{"error_code":"version_pruned","message":"pruned","oldest_ledger_version":"2000","#
             + #""archival_endpoint":"https://archive.mainnet.aptoslabs.com/v1"}"#
         let transport = ScriptedTransport { _ in HTTPResponse(status: 410, body: Data(pruned.utf8)) }
         let client = aptosClient(clock: self.clock, transport: transport)

@@ -132,7 +132,8 @@ struct AptosCommandTests {
         }
         try archive.start()
         defer { archive.stop() }
-        let pruned = #"{"error_code":"version_pruned","message":"Ledger version(5) has been pruned","#
+        let pruned =
+            #"{"error_code":"version_pruned","message":"Ledger version(5) has been pruned","#
             + #""oldest_ledger_version":"2000","archival_endpoint":"\#(archive.url("/v1").absoluteString)"}"#
         let node = LoopbackServer { _ in .text(pruned, status: 410, headers: ["Content-Type": "application/json"]) }
         try node.start()
@@ -345,6 +346,15 @@ struct AptosCommandTests {
         #expect(text.code == .someFailed)
         #expect(text.stdout.split(separator: "\n").count == 2)
         #expect(text.stderr.contains("more: --cursor page2"), "\(text.stderr)")
+    }
+
+    @Test func anEmptyCursorIsAUsageError() async throws {
+        let run = await runCLI(
+            ["nodit", "tokens", "0x1", "--cursor", ""],
+            environment: ["NODIT_API_KEYS": Self.noditSecret]
+        )
+        #expect(run.code == .usage)
+        #expect(run.stderr.contains("--cursor"))
     }
 
     @Test func noditCommandsNeedKeys() async throws {

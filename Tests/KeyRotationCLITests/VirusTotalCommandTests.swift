@@ -214,6 +214,10 @@ final class FakeVirusTotal {
         let reports = await runCLI(["vt", "reports", "--type", "domain"], environment: fake.environment())
         #expect(reports.code == .success)
         #expect(reports.stdout.contains("a.example"))
+        // The TYPE column's names work as filters too.
+        let ips = await runCLI(["vt", "reports", "--type", "ipv4"], environment: fake.environment())
+        #expect(ips.code == .success)
+        #expect(!ips.stdout.contains("a.example"))
         let queue = await runCLI(["vt", "run-queue"], environment: fake.environment())
         #expect(queue.code == .success)
     }

@@ -201,7 +201,10 @@ struct SimulatedPool {
         #expect(client.statistics().keys.allSatisfy { $0.state == "available" })
     }
 
-    private static func client(_ pool: SimulatedPool, _ transport: any HTTPTransport) throws
+    private static func client(
+        _ pool: SimulatedPool,
+        _ transport: any HTTPTransport
+    ) throws
         -> VirusTotalClient<TestClock>
     {
         var configuration = VirusTotalClient<TestClock>.Configuration()
