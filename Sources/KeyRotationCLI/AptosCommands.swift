@@ -373,7 +373,14 @@ struct AptosResourcesCommand: CLICommand {
             let address = try AptosArguments.address(invocation.arguments.argument("ADDR").first)
             let context = try AptosCommandContext(invocation)
             return try await AptosCommandContext.run(invocation) {
-                let resources = try await context.client.accountResources(address).value
+                let resources: [AccountResource]
+                do {
+                    resources = try await context.client.accountResources(address).value
+                } catch let error as AptosAPIError where error.code == .accountNotFound {
+                    // As `aptos account` says: an address with no account on chain yet is unused, and holds nothing.
+                    invocation.stderr.message("\(address) has no account on chain yet (unused): no resources")
+                    resources = []
+                }
                 try invocation.print(resources) { resources.map(\.type) }
                 return .success
             }

@@ -152,6 +152,20 @@ struct AptosCommandTests {
         #expect(archive.requests.first?.path.hasPrefix("/v1/transactions?start=5&limit=2") == true)
     }
 
+    /// Like `aptos account`: an address with no account on chain yet (404 `account_not_found`) has no resources, a
+    /// result (exit 0), not a failure.
+    @Test func resourcesOfAnUnusedAccountAreNone() async throws {
+        let body = #"{"message":"Account not found by Address(0xbeef)","error_code":"account_not_found"}"#
+        let server = LoopbackServer { _ in .text(body, status: 404, headers: ["Content-Type": "application/json"]) }
+        try server.start()
+        defer { server.stop() }
+        let environment = ["APTOS_BASE_URL": server.url("/v1").absoluteString]
+        let run = await runCLI(["aptos", "resources", "0xbeef", "--json"], environment: environment)
+        #expect(run.code == .success, "\(run.stderr)")
+        #expect((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [Any])?.isEmpty == true)
+        #expect(run.stderr.contains("unused"))
+    }
+
     @Test func resourcesListsTypes() async throws {
         let server = try self.aptos()
         let run = await runCLI(["aptos", "resources", "0x1"], environment: self.environment(server))
