@@ -99,8 +99,9 @@ struct KeyEntry: Sendable {
         self.latencyEWMA = self.latencyEWMA == 0 ? sample : self.latencyEWMA * 0.7 + sample * 0.3
     }
 
-    /// Notes the lease numbered `serial`, at `now`, for the interval EWMA. The key's first lease starts a run, and so does one after the key
-    /// rested longer than the longest backoff (any window the pace can learn has emptied meanwhile).
+    /// Notes the lease numbered `serial`, at `now`, for the interval EWMA. The key's first lease starts a run, and so
+    /// does one after the key rested longer than the longest backoff (any window the pace can learn has emptied
+    /// meanwhile).
     @inline(__always)
     mutating func noteLease(at now: Timestamp, serial: UInt64) {
         if let lastUse = self.lastUse {
@@ -114,6 +115,15 @@ struct KeyEntry: Sendable {
             self.run = AdmissionRun(start: now, serial: serial)
         }
         self.lastUse = now
+    }
+
+    /// The request of `lease` is over at `now`: a use that counts is moved from the instant it was leased to now,
+    /// because the provider saw it somewhere in between. Rolling windows and spacing then count from the latest
+    /// instant the provider can have counted it, so latency jitter can't squeeze one use too many into a window.
+    @inline(__always)
+    mutating func settle(_ lease: Lease, at now: Timestamp) {
+        guard self.limiter.settlesAtCompletion, now > lease.acquiredAt else { return }
+        self.limiter.settle(cost: lease.cost, acquiredAt: lease.acquiredAt, completedAt: now)
     }
 
     /// Counts a success of the request leased with `serial` in the key's run (not one leased before the run began).
@@ -136,10 +146,10 @@ struct KeyEntry: Sendable {
         self.setPace(self.run.successes == 0 ? base * 2 : base + base >> 5)
     }
 
-    /// The key was admitted again (a success of the request leased at `readmittedAt` with `serial`, after its run was refused). A run
-    /// that filled the window quickly measures it: the provider admitted the run's successes between the run's start
-    /// and the end of the cooldown after which it admitted the key again (the window has turned over by then), so
-    /// the key is paced at that rate, 1/64 slower. A new run starts with this success.
+    /// The key was admitted again (a success of the request leased at `readmittedAt` with `serial`, after its run was
+    /// refused). A run that filled the window quickly measures it: the provider admitted the run's successes between
+    /// the run's start and the end of the cooldown after which it admitted the key again (the window has turned over
+    /// by then), so the key is paced at that rate, 1/64 slower. A new run starts with this success.
     mutating func learnPace(readmittedAt: Timestamp, serial: UInt64, cooldownEnd: Timestamp?) {
         if self.run.successes > 0 && self.run.filledQuickly(within: self.health.policy.maximumBackoff) {
             let reopened = min(readmittedAt, cooldownEnd ?? readmittedAt)

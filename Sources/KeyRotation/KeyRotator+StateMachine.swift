@@ -297,23 +297,12 @@ extension KeyRotatorCore {
             entry.recordLatency(latency)
             entry.relaxPace()
             entry.countSuccess(serial: lease.serial)
-            if entry.limiter.settlesAtCompletion, now > lease.acquiredAt {
-                entry.limiter.settle(cost: lease.cost, acquiredAt: lease.acquiredAt, completedAt: now)
-            }
+            entry.settle(lease, at: now)
             return true
         }
 
-        /// The request is over: a use that counts is moved from the instant it was leased to now, because the
-        /// provider saw it somewhere in between. Rolling windows and spacing then count from the latest instant
-        /// the provider can have counted it, so latency jitter can't squeeze one use too many into a window.
-        @inline(__always)
-        mutating func settle(slot: Int, lease: Lease, at now: Timestamp) {
-            guard self.entries[slot].limiter.settlesAtCompletion, now > lease.acquiredAt else { return }
-            self.entries[slot].limiter.settle(cost: lease.cost, acquiredAt: lease.acquiredAt, completedAt: now)
-        }
-
         /// A 429 the key's limits did not predict (learned pacing); returns the outcome to record. The first one for a
-        /// request of the key's run refuses the run (see ``KeyEntry/refuseRun(at:)``). Without `Retry-After`,
+        /// request of the key's run refuses the run (see ``KeyEntry/refuseRun(at:serial:)``). Without `Retry-After`,
         /// ``KeyEntry/firstRetry(at:backoff:)`` says when to retry the key, and for a retry refused again
         /// ``KeyEntry/nextRetry(at:backoff:)``. A 429 for a request leased before the run began or was refused adds
         /// nothing (the same full window refused it), unless it brings a `Retry-After`.
@@ -344,7 +333,7 @@ extension KeyRotatorCore {
         mutating func report(_ lease: Lease, _ outcome: Outcome, at now: Timestamp, actions: inout Actions) {
             guard let slot = self.slot(for: lease) else { return }  // the key was removed meanwhile
             self.entries[slot].inFlight = max(0, self.entries[slot].inFlight - 1)
-            if case .notCounted = outcome {} else { self.settle(slot: slot, lease: lease, at: now) }
+            if case .notCounted = outcome {} else { self.entries[slot].settle(lease, at: now) }
             let before = self.entries[slot].health.storedBlock
             var jitter: Double?  // the 429 backoff's, drawn here only when learned pacing needs it first
             var outcome = outcome

@@ -213,9 +213,17 @@ final class RotatorEngine: Sendable {
             return Array(outstanding.values)
         }
         let now = self.now()
-        for lease in leases where now > lease.acquiredAt {
-            let limits = self.state.withLock { $0.limits(of: lease.keyID) }
-            do {
+        for lease in leases { self.record(lease, .success(latency: .zero), in: store, at: now) }
+    }
+
+    /// Tells the shared store how `lease` ended at `now`: units given back for a request never sent, else the use
+    /// moved to the instant it completed (rolling windows and spacing count from there). A failure is an event.
+    private func record(_ lease: Lease, _ outcome: Outcome, in store: any KeyStateStore, at now: Timestamp) {
+        let limits = self.state.withLock { $0.limits(of: lease.keyID) }
+        do {
+            if case .notCounted = outcome {
+                try store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: lease.acquiredAt)
+            } else if now > lease.acquiredAt {
                 try store.settle(
                     fingerprint: lease.fingerprint,
                     cost: lease.cost,
@@ -223,9 +231,9 @@ final class RotatorEngine: Sendable {
                     completedAt: now,
                     limits: limits
                 )
-            } catch {
-                self.eventContinuation.yield(KeyEvent(keyID: lease.keyID, kind: .storeFailed("\(error)"), at: now))
             }
+        } catch {
+            self.eventContinuation.yield(KeyEvent(keyID: lease.keyID, kind: .storeFailed("\(error)"), at: now))
         }
     }
 
@@ -462,21 +470,6 @@ extension RotatorEngine {
         if let actions { self.perform(actions) }
         guard self.hasStore, let store = self.store else { return }
         _ = self.outstanding.withLock { $0.removeValue(forKey: lease.serial) }
-        let limits = self.state.withLock { $0.limits(of: lease.keyID) }
-        do {
-            if case .notCounted = outcome {
-                try store.refund(fingerprint: lease.fingerprint, cost: lease.cost, limits: limits, at: lease.acquiredAt)
-            } else if now > lease.acquiredAt {
-                try store.settle(
-                    fingerprint: lease.fingerprint,
-                    cost: lease.cost,
-                    acquiredAt: lease.acquiredAt,
-                    completedAt: now,
-                    limits: limits
-                )
-            }
-        } catch {
-            self.eventContinuation.yield(KeyEvent(keyID: lease.keyID, kind: .storeFailed("\(error)"), at: now))
-        }
+        self.record(lease, outcome, in: store, at: now)
     }
 }

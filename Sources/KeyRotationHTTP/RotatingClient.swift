@@ -123,7 +123,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         {
             if Task.isCancelled { throw self.error(.cancelled, "the request was cancelled", attempts, last) }
             let lease: Lease?
-            var pace: Lease?  // keyless: the pacer's lease, never applied to the request
+            let pace: Lease?  // keyless: the pacer's lease, never applied to the request
             do {
                 lease = try await self.lease(
                     cost: cost,
@@ -131,14 +131,17 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     avoiding: forbidden.keys,
                     preferringNot: failed
                 )
-                if lease == nil, let pacer = self.keylessPacer {
-                    pace = try await pacer.acquire(cost: cost, deadline: deadline)
-                }
+                pace = lease == nil ? try await self.keylessPacer?.acquire(cost: cost, deadline: deadline) : nil
             } catch let error as KeyRotatorError {
                 // The only keys left are those that answered 403 (the others are gone or never fit): that answer
                 // stands.
                 if error.code == .costExceedsCapacity, let result = forbidden.result { return result }
                 throw self.error(for: error, attempts: attempts, last: last)
+            }
+            /// Tells the key's pool how the attempt went; the keyless pacer hears only what paces requests.
+            func report(_ outcome: Outcome) {
+                lease?.report(outcome)
+                pace?.report(Self.pacing(outcome))
             }
             attempts += 1
             var outgoing = request
@@ -149,8 +152,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             do {
                 response = try await self.transport.send(outgoing)
             } catch is CancellationError {
-                lease?.report(.abandoned)
-                pace?.report(.abandoned)
+                report(.abandoned)
                 throw self.error(.cancelled, "the request was cancelled", attempts, last)
             } catch {
                 // Anything a transport throws other than a TransportError counts as a failed connection.
@@ -160,22 +162,18 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 last.status = nil
                 if let observer { self.note(observer, request, lease, attempts, nil, failure.code, since: start) }
                 if failure.code == .cancelled || Task.isCancelled {
-                    lease?.report(.abandoned)
-                    pace?.report(.abandoned)
+                    report(.abandoned)
                     throw self.error(.cancelled, "the request was cancelled", attempts, last)
                 }
                 guard failure.code.isTransient else {
                     let sent = failure.code == .responseTooLarge || failure.code == .redirectRefused
-                    let outcome = sent ? Outcome.success(latency: start.duration(to: self.clock.now)) : .notCounted
-                    lease?.report(outcome)
-                    pace?.report(outcome)
+                    report(sent ? .success(latency: start.duration(to: self.clock.now)) : .notCounted)
                     throw self.error(.transport, failure.message, attempts, last)
                 }
                 failures += 1
                 if let lease { failed.insert(lease.keyID) }
-                pace?.report(.abandoned)  // no circuit breaker without keys: the backoff below paces the retries
+                report(.transientFailure)
                 try await self.afterTransientFailure(
-                    lease,
                     request,
                     failures: failures,
                     attempts: attempts,
@@ -210,13 +208,11 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             )
             switch classification.kind {
             case .success, .notFound, .pruned, .badRequest:
-                lease?.report(.success(latency: latency))
-                pace?.report(.success(latency: latency))
+                report(.success(latency: latency))
                 return result
             case .forbidden:
                 // The key lacks a privilege or plan feature: it stays healthy, and another key may have it.
-                lease?.report(.success(latency: latency))
-                pace?.report(.success(latency: latency))
+                report(.success(latency: latency))
                 guard let lease, let rotator = self.rotator else { return result }
                 forbidden.keys.insert(lease.keyID)
                 forbidden.result = result
@@ -225,28 +221,24 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             case .rateLimited(let retryAfter):
                 refusals += 1
                 // With keys, the rotator cools the key; without, the pacer cools every keyless request at once.
-                lease?.report(.rateLimited(retryAfter: retryAfter))
-                pace?.report(.rateLimited(retryAfter: retryAfter))
+                report(.rateLimited(retryAfter: retryAfter))
             case .quotaExhausted(let resetAt):
                 refusals += 1
-                lease?.report(.quotaExhausted(resetAt: resetAt))
-                pace?.report(.abandoned)
+                report(.quotaExhausted(resetAt: resetAt))
                 if lease == nil {
                     throw self.error(.allKeysLimited, "the provider's quota is spent", attempts, last, eta: resetAt)
                 }
             case .invalidKey:
                 refusals += 1
-                lease?.report(.invalidKey)
-                pace?.report(.abandoned)
+                report(.invalidKey)
                 if lease == nil {
                     throw self.error(.noUsableKey, "the provider refused the request's credentials", attempts, last)
                 }
             case .transient:
                 failures += 1
                 if let lease { failed.insert(lease.keyID) }
-                pace?.report(.abandoned)
+                report(.transientFailure)
                 try await self.afterTransientFailure(
-                    lease,
                     request,
                     failures: failures,
                     attempts: attempts,
@@ -257,6 +249,16 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             }
         }
         throw self.error(.attemptsExhausted, "every attempt failed", attempts, last)
+    }
+
+    /// What the keyless pacer hears of an attempt's `outcome`: successes, 429s and unsent requests pace keyless
+    /// requests; a failure, a spent quota or a refused credential says nothing about the pace (without keys there is
+    /// no circuit breaker or quarantine: the request itself backs off or ends).
+    private static func pacing(_ outcome: Outcome) -> Outcome {
+        switch outcome {
+        case .success, .rateLimited, .notCounted, .abandoned: outcome
+        case .transientFailure, .quotaExhausted, .invalidKey: .abandoned
+        }
     }
 
     /// `text` with the lease's key replaced: a provider that echoes the request (a path with the key in it, a
@@ -318,10 +320,9 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         return try await rotator.acquire(cost: cost, avoiding: forbidden, deadline: deadline)
     }
 
-    /// After a 5xx, timeout or reset: reports it, refuses to repeat a request that is not idempotent, and backs off
-    /// before the next attempt (unless that was the last one).
+    /// After a 5xx, timeout or reset (reported already): refuses to repeat a request that is not idempotent, and
+    /// backs off before the next attempt (unless that was the last one).
     private func afterTransientFailure(
-        _ lease: Lease?,
         _ request: HTTPRequest,
         failures: Int,
         attempts: Int,
@@ -329,7 +330,6 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         last: Last,
         what: String
     ) async throws {
-        lease?.report(.transientFailure)
         guard request.isRetryable else {
             throw self.error(.attemptsExhausted, "\(what); not retried: the request is not idempotent", attempts, last)
         }
@@ -342,12 +342,10 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     private func backOff(
         after attempts: Int,
         deadline: C.Instant?,
-        last: Last,
-        atLeast floor: Duration? = nil,
-        cap: Duration? = nil
+        last: Last
     ) async throws {
         let ceiling = min(
-            (cap ?? self.configuration.maximumBackoff).nanoseconds,
+            self.configuration.maximumBackoff.nanoseconds,
             self.configuration.initialBackoff.nanoseconds << min(attempts - 1, 20)
         )
         let random = self.jitter.withLock { state -> UInt64 in
@@ -356,8 +354,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
             state ^= state << 17
             return state
         }
-        var pause = Duration.nanoseconds(Int64(Double(random >> 11) / Double(1 << 53) * Double(max(ceiling, 0))))
-        if let floor, floor > pause { pause = floor }
+        let pause = Duration.nanoseconds(Int64(Double(random >> 11) / Double(1 << 53) * Double(max(ceiling, 0))))
         let wake = self.clock.now.advanced(by: pause)
         if let deadline, wake > deadline {
             throw self.error(.deadlineExceeded, "the deadline leaves no time for another attempt", attempts, last)

@@ -4,6 +4,25 @@ import KeyRotationHTTP
 import KeyRotationTesting
 import Testing
 
+/// A client of the simulated Nodit node that `provider` plays, through `rotator`.
+private func simulatedClient(
+    _ rotator: KeyRotator<TestClock>,
+    _ provider: SimulatedProvider<TestClock>,
+    _ clock: TestClock
+) -> RotatingClient<TestClock> {
+    RotatingClient(
+        profile: ProviderProfile(
+            name: "Sim",
+            baseURL: URL(string: "https://aptos-mainnet.nodit.io/v1")!,
+            authentication: .header("X-API-KEY")
+        ),
+        rotator: rotator,
+        transport: provider,
+        clock: clock,
+        seed: 1
+    )
+}
+
 @Suite struct LearnedPacingTests {
     /// The provider enforces 10 per rolling second and says nothing but 429; the client is told no limit.
     @Test(arguments: [SimulatedRetryAfter.none, .exact])
@@ -22,17 +41,7 @@ import Testing
             configuration: .init(strategy: .roundRobin),
             clock: clock
         )
-        let client = RotatingClient(
-            profile: ProviderProfile(
-                name: "Sim",
-                baseURL: URL(string: "https://aptos-mainnet.nodit.io/v1")!,
-                authentication: .header("X-API-KEY")
-            ),
-            rotator: rotator,
-            transport: provider,
-            clock: clock,
-            seed: 1
-        )
+        let client = simulatedClient(rotator, provider, clock)
         let requests = 2_000
         try await clock.drive {
             for _ in 0..<requests { _ = try await client.send(client.profile.request(.get, "/")) }
@@ -67,17 +76,7 @@ extension LearnedPacingTests {
             ]
         )
         let rotator = KeyRotator(keys: [APIKey("sk-one", label: "one")], configuration: .init(), clock: clock)
-        let client = RotatingClient(
-            profile: ProviderProfile(
-                name: "Sim",
-                baseURL: URL(string: "https://aptos-mainnet.nodit.io/v1")!,
-                authentication: .header("X-API-KEY")
-            ),
-            rotator: rotator,
-            transport: provider,
-            clock: clock,
-            seed: 1
-        )
+        let client = simulatedClient(rotator, provider, clock)
         let end = TestClock.defaultStart.advanced(by: .seconds(600))
         try await clock.drive {
             while clock.now < end { _ = try await client.send(client.profile.request(.get, "/")) }

@@ -268,13 +268,7 @@ private func at(_ seconds: Int64) -> Timestamp {
         let path = self.directory.path("settle.sqlite")
         let key = APIKey("settle-secret-0123456789", label: "k", limits: [.perSecond(2)])
         let clock = TestClock()
-        func rotator() throws -> KeyRotator<TestClock> {
-            KeyRotator(
-                keys: [key],
-                configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
-                clock: clock
-            )
-        }
+        func rotator() throws -> KeyRotator<TestClock> { try processOn(path, key: key, clock: clock) }
         let first = try rotator()
         let second = try rotator()
         let leases = [first.tryAcquire().leaseOrNil, first.tryAcquire().leaseOrNil].compactMap { $0 }
@@ -293,13 +287,7 @@ private func at(_ seconds: Int64) -> Timestamp {
         let path = self.directory.path("outstanding.sqlite")
         let key = APIKey("outstanding-secret-0123456789", label: "k", limits: [.perSecond(2)])
         let clock = TestClock()
-        func rotator() throws -> KeyRotator<TestClock> {
-            KeyRotator(
-                keys: [key],
-                configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
-                clock: clock
-            )
-        }
+        func rotator() throws -> KeyRotator<TestClock> { try processOn(path, key: key, clock: clock) }
         let dying = try rotator()
         let reported = try #require(dying.tryAcquire().leaseOrNil)
         _ = try #require(dying.tryAcquire().leaseOrNil)  // still out when the process ends
@@ -313,6 +301,15 @@ private func at(_ seconds: Int64) -> Timestamp {
         clock.advance(to: TestClock.defaultStart.advanced(by: .milliseconds(1400)))
         #expect(next.tryAcquire().leaseOrNil != nil)
     }
+}
+
+/// A pool of `key` on the SQLite store at `path`, as one process would open it.
+private func processOn(_ path: String, key: APIKey, clock: TestClock) throws -> KeyRotator<TestClock> {
+    KeyRotator(
+        keys: [key],
+        configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+        clock: clock
+    )
 }
 
 extension KeyRotator.AcquireResult {

@@ -105,15 +105,23 @@ import Testing
         #expect(rotator.tryAcquire().lease != nil)
     }
 
-    /// A caller avoiding a key never gets it, waiting if need be, while the key stays in the pool for others.
-    @Test(arguments: SelectionStrategy.all)
-    func anAvoidedKeyIsNeverHandedToThatCaller(strategy: SelectionStrategy) async throws {
-        let clock = TestClock()
-        let rotator = KeyRotator(
+    /// Keys a and b, each used at most once a second.
+    private static func twoKeysOneSecondApart(
+        _ strategy: SelectionStrategy,
+        _ clock: TestClock
+    ) -> KeyRotator<TestClock> {
+        KeyRotator(
             keys: keys("a", "b", limits: [.minimumSpacing(.seconds(1))]),
             configuration: .init(strategy: strategy),
             clock: clock
         )
+    }
+
+    /// A caller avoiding a key never gets it, waiting if need be, while the key stays in the pool for others.
+    @Test(arguments: SelectionStrategy.all)
+    func anAvoidedKeyIsNeverHandedToThatCaller(strategy: SelectionStrategy) async throws {
+        let clock = TestClock()
+        let rotator = Self.twoKeysOneSecondApart(strategy, clock)
         for _ in 0..<2 { rotator.tryAcquire().lease?.report(.success(latency: .zero)) }
         // Both keys are spaced out until t + 1 s: the caller waits, and gets b, never a.
         let waiter = Task { try await rotator.acquire(avoiding: ["a"], deadline: clock.now.advanced(by: .seconds(5))) }
@@ -131,11 +139,7 @@ import Testing
     @Test(arguments: SelectionStrategy.all)
     func acquireIfReadyPassesOverAvoidedKeysAndNeverOvertakesAWaiter(strategy: SelectionStrategy) async throws {
         let clock = TestClock()
-        let rotator = KeyRotator(
-            keys: keys("a", "b", limits: [.minimumSpacing(.seconds(1))]),
-            configuration: .init(strategy: strategy),
-            clock: clock
-        )
+        let rotator = Self.twoKeysOneSecondApart(strategy, clock)
         let first = try #require(await rotator.acquireIfReady(avoiding: ["a"]))
         #expect(first.keyID == "b")
         first.report(.success(latency: .zero))
