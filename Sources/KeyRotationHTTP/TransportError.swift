@@ -58,11 +58,18 @@ public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible
     public var code: Code
     /// A sentence for a person: what happened and what to do. Never contains a key.
     public var message: String
+    /// Whether the request may have reached the server, so the provider may have counted it as a use.
+    ///
+    /// `false` only when the transport knows no byte of the request left this process (the connection was never
+    /// made, the policy refused it, the task was cancelled before sending). The default, `true`, is the safe
+    /// assumption for a quota-metered key: a failure the transport cannot place counts as a use.
+    public var requestMayHaveBeenSent: Bool
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, requestMayHaveBeenSent: Bool = true) {
         self.code = code
         self.message = message
+        self.requestMayHaveBeenSent = requestMayHaveBeenSent
     }
 
     public var description: String { "\(self.code): \(self.message)" }
