@@ -32,10 +32,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "RotationBench",
-            dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationRedis", "KeyRotationTesting"],
+            dependencies: [
+                "KeyRotation", "KeyRotationHTTP", "KeyRotationRedis", "KeyRotationTesting", "CAllocationCounter",
+            ],
             path: "Benchmarks/RotationBench",
             exclude: ["README.md"]
         ),
+        // Counting wrappers around glibc's malloc, linked into rotation-bench only: allocations per operation.
+        .target(name: "CAllocationCounter", path: "Benchmarks/CAllocationCounter"),
         .testTarget(name: "KeyRotationTests", dependencies: ["KeyRotation", "KeyRotationTesting"]),
         .testTarget(
             name: "KeyRotationHTTPTests",
@@ -84,7 +88,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CAllocationCounter" {
     var settings = target.swiftSettings ?? []
     settings += [
         .enableUpcomingFeature("ExistentialAny"),  // SE-0335: spell out `any HTTPTransport`

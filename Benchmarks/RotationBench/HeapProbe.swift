@@ -1,3 +1,5 @@
+import CAllocationCounter
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -7,7 +9,7 @@
 /// `mallinfo2` is not in Swift's Glibc module map, so it is looked up with `dlsym`. It returns an 80-byte struct,
 /// which the x86-64 System V ABI returns through a hidden pointer passed as the first argument: calling it as a
 /// function of that one pointer is exact there, and only there (other architectures pass that pointer elsewhere),
-/// hence the `arch` check. Allocation *counts* would need a malloc hook, which needs a C target: not measured.
+/// hence the `arch` check. Allocation *counts* come from `AllocationProbe` below.
 enum HeapProbe {
     #if os(Linux) && arch(x86_64)
         private typealias MallInfo2 = @convention(c) (UnsafeMutableRawPointer) -> Void
@@ -27,4 +29,13 @@ enum HeapProbe {
     #else
         static func bytesInUse() -> Int? { nil }
     #endif
+}
+
+/// Heap allocations the process has made so far, counted by the `CAllocationCounter` wrappers around glibc's
+/// allocator (linked into this executable only), or `nil` where they are not built.
+enum AllocationProbe {
+    static func count() -> Int? {
+        let count = keyrotation_allocation_count()
+        return count < 0 ? nil : Int(count)
+    }
 }

@@ -15,6 +15,7 @@ struct MicroBenchmark: BenchScenario {
         Column("ops/s 1 thread", "ops_per_s_1_thread"),
         Column("ops/s 2 threads", "ops_per_s_2_threads"),
         Column("heap B/op", "heap_bytes_per_op", decimals: 2),
+        Column("allocs/op", "allocations_per_op", decimals: 2),
     ]
 
     static let limits: [RateLimit] = [.tokenBucket(capacity: 1_000_000_000, refillInterval: .nanoseconds(1))]
@@ -59,7 +60,7 @@ struct MicroBenchmark: BenchScenario {
     private static func row(
         count: Int,
         pool: String,
-        timing: (median: Double, minimum: Double, heapPerOp: Double?),
+        timing: Timing,
         one: Double,
         two: Double
     ) -> ResultRow {
@@ -71,6 +72,7 @@ struct MicroBenchmark: BenchScenario {
             ("ops_per_s_2_threads", two),
         ]
         if let heap = timing.heapPerOp { figures.append(("heap_bytes_per_op", heap)) }
+        if let allocations = timing.allocationsPerOp { figures.append(("allocations_per_op", allocations)) }
         var row = ResultRow(
             scenario: "micro",
             variant: "\(count) key\(count == 1 ? "" : "s")",
@@ -78,7 +80,7 @@ struct MicroBenchmark: BenchScenario {
             driver: "micro",
             figures: figures
         )
-        row.notes.append("allocations per op: not counted (needs a malloc hook); heap B/op is the growth kept")
+        if timing.allocationsPerOp == nil { row.notes.append("allocations per op: not counted on this platform") }
         return row
     }
 
@@ -89,35 +91,59 @@ struct MicroBenchmark: BenchScenario {
         }
     }
 
-    /// Calibrates the iterations to `roundTime`, then returns the median and minimum ns/op over `rounds` rounds, and
-    /// the heap growth per op over them.
+    /// Nanoseconds per operation (median and minimum of the rounds), and per operation over all rounds the heap
+    /// growth kept and the heap allocations made (`nil` where they can't be read).
+    struct Timing {
+        var median: Double
+        var minimum: Double
+        var heapPerOp: Double?
+        var allocationsPerOp: Double?
+
+        init(samples: [Double], operations: Int, heapBefore: Int?, allocationsBefore: Int?) {
+            let sorted = samples.sorted()
+            self.median = sorted[sorted.count / 2]
+            self.minimum = sorted[0]
+            let heapAfter = HeapProbe.bytesInUse()
+            let allocationsAfter = AllocationProbe.count()
+            self.heapPerOp = heapBefore.flatMap { before in heapAfter.map { Double($0 - before) / Double(operations) } }
+            self.allocationsPerOp = allocationsBefore.flatMap { before in
+                allocationsAfter.map { Double($0 - before) / Double(operations) }
+            }
+        }
+    }
+
+    /// Calibrates the iterations to `roundTime`, then times `rounds` rounds of them.
     static func measure(
         rounds: Int,
         roundTime: Duration,
         _ body: (Int) -> Void
-    ) -> (median: Double, minimum: Double, heapPerOp: Double?) {
+    ) -> Timing {
         let clock = ContinuousClock()
         body(16)  // warm up
         let probe = clock.measure { body(16) }
         let perOp = max(1, probe.nanoseconds / 16)
         let iterations = Int(min(max(roundTime.nanoseconds / perOp, 16), 2_000_000))
         let heapBefore = HeapProbe.bytesInUse()
+        let allocationsBefore = AllocationProbe.count()
         var samples: [Double] = []
+        samples.reserveCapacity(rounds)
         for _ in 0..<rounds {
             let elapsed = clock.measure { body(iterations) }
             samples.append(Double(elapsed.nanoseconds) / Double(iterations))
         }
-        let heapAfter = HeapProbe.bytesInUse()
-        let heap = heapBefore.flatMap { before in heapAfter.map { Double($0 - before) / Double(iterations * rounds) } }
-        samples.sort()
-        return (samples[samples.count / 2], samples[0], heap)
+        return Timing(
+            samples: samples,
+            operations: iterations * rounds,
+            heapBefore: heapBefore,
+            allocationsBefore: allocationsBefore
+        )
     }
 
     static func measureAsync(
         rounds: Int,
         roundTime: Duration,
         _ body: (Int) async -> Void
-    ) async -> (median: Double, minimum: Double, heapPerOp: Double?) {
+    ) async -> Timing {
         let clock = ContinuousClock()
         await body(16)
         let start = clock.now
@@ -125,16 +151,20 @@ struct MicroBenchmark: BenchScenario {
         let perOp = max(1, start.duration(to: clock.now).nanoseconds / 16)
         let iterations = Int(min(max(roundTime.nanoseconds / perOp, 16), 2_000_000))
         let heapBefore = HeapProbe.bytesInUse()
+        let allocationsBefore = AllocationProbe.count()
         var samples: [Double] = []
+        samples.reserveCapacity(rounds)
         for _ in 0..<rounds {
             let begin = clock.now
             await body(iterations)
             samples.append(Double(begin.duration(to: clock.now).nanoseconds) / Double(iterations))
         }
-        let heapAfter = HeapProbe.bytesInUse()
-        let heap = heapBefore.flatMap { before in heapAfter.map { Double($0 - before) / Double(iterations * rounds) } }
-        samples.sort()
-        return (samples[samples.count / 2], samples[0], heap)
+        return Timing(
+            samples: samples,
+            operations: iterations * rounds,
+            heapBefore: heapBefore,
+            allocationsBefore: allocationsBefore
+        )
     }
 
     /// Operations per second from `threads` threads running `body` in batches for `duration`.
