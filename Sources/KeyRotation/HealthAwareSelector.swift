@@ -30,13 +30,15 @@ struct HealthAwareSelector: KeySelector {
         }
         guard let first else { return nil }
         guard let second else { return first }
-        var fastest = Double.infinity
-        var slowest = 0.0
-        for index in [first, second] where entries[index].latencyEWMA > 0 {
-            fastest = min(fastest, entries[index].latencyEWMA)
-            slowest = max(slowest, entries[index].latencyEWMA)
+        // The latency range of the two candidates that have one (no array: this runs on every lease).
+        let latencies = (entries[first].latencyEWMA, entries[second].latencyEWMA)
+        var (fastest, slowest): (Double, Double)
+        switch (latencies.0 > 0, latencies.1 > 0) {
+        case (true, true): (fastest, slowest) = (min(latencies.0, latencies.1), max(latencies.0, latencies.1))
+        case (true, false): (fastest, slowest) = (latencies.0, latencies.0)
+        case (false, true): (fastest, slowest) = (latencies.1, latencies.1)
+        case (false, false): (fastest, slowest) = (1_000_000, 1_000_000)
         }
-        if !fastest.isFinite { (fastest, slowest) = (1_000_000, 1_000_000) }
         let firstLoad = entries[first].load(at: now, fastest: fastest, slowest: slowest)
         let secondLoad = entries[second].load(at: now, fastest: fastest, slowest: slowest)
         return firstLoad <= secondLoad ? first : second
