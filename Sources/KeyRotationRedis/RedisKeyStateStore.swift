@@ -15,13 +15,14 @@ import Synchronization
 /// Keys look like `<prefix>{<fingerprint>}:<kind>…`: fingerprints only, never key material, and every key
 /// expires after the window or block it holds plus ``Configuration/expiryMargin``.
 ///
-/// One connection, guarded by this store's `Mutex`: network I/O happens inside that lock (never inside the
-/// rotator's), so calls from many threads are served one at a time. When Redis is out of reach the store acts
-/// as ``Configuration/whenUnavailable`` says and reconnects, with backoff, on later calls.
+/// One connection, pipelined automatically (``RedisLink``): calls from many threads at once are written in one
+/// batch and their replies matched in order, and no lock is held during network I/O. When Redis is out of reach
+/// the store acts as ``Configuration/whenUnavailable`` says and reconnects, with backoff, on later calls.
 public final class RedisKeyStateStore: KeyStateStore {
     /// The configuration the store was created with.
     public let configuration: Configuration
     private let state: Mutex<State>
+    private let link: RedisLink
     /// Tells this store's admission tokens and the sorted-set members it writes back after an outage apart from
     /// every other store's (64 random bits).
     private let instance = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16))
@@ -50,12 +51,6 @@ public final class RedisKeyStateStore: KeyStateStore {
     }
 
     private struct State {
-        var connection: RedisConnection?
-        var hashes: [String: String] = [:]  // script → SHA1 on the current connection
-        var nextAttempt: ContinuousClock.Instant?
-        var backoff: Duration
-        var lastError: RedisError?
-        var hadOutage = false
         var fallback: [String: CompositeLimiter] = [:]
         var tallies: [WindowID: Tally] = [:]
         var fallbackUses: [FallbackUse] = []
@@ -71,7 +66,11 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// A store for `configuration`. Connects lazily, on the first call.
     public init(configuration: Configuration) {
         self.configuration = configuration
-        self.state = Mutex(State(backoff: configuration.initialBackoff))
+        self.state = Mutex(State())
+        self.link = RedisLink(configuration: configuration, scripts: RedisScripts.all)
+        self.link.setOnConnect { [unowned self] session, afterOutage throws(RedisError) in
+            if afterOutage { try self.reconcile(session) }
+        }
     }
 
     /// A store for the server at `url` (`redis://[[user]:password@]host[:port][/db]`).
@@ -85,12 +84,14 @@ public final class RedisKeyStateStore: KeyStateStore {
     ///
     /// - Throws: ``KeyStateStoreError`` (``KeyStateStoreError/Code/unavailable``) when Redis can't be reached.
     public func connect() throws {
-        let result = self.state.withLock { state in self.run(&state) { _, _ in () } }
-        if case .failure(let error) = result { throw self.unavailable(error) }
+        if case .failure(let error) = self.link.execute([]) { throw self.unavailable(error) }
     }
 
     /// Whether the store has a live connection now (it may still break on the next call).
-    public var isConnected: Bool { self.state.withLock { $0.connection?.isOpen ?? false } }
+    public var isConnected: Bool { self.link.isConnected }
+
+    /// Pipelined batches written so far and the scripts they carried.
+    package var pipelineStatistics: (batches: Int, calls: Int) { self.link.statistics }
 
     // MARK: KeyStateStore
 
@@ -126,34 +127,42 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// that ran but whose reply was lost is answered from its first run instead of counting the use twice (see
     /// ``RedisScripts/admit``).
     package func admit(_ requests: [AdmissionRequest], at now: Timestamp) throws -> [StoreAdmission] {
+        let first = self.state.withLock { state in
+            defer { state.admissions += requests.count }
+            return state.admissions + 1
+        }
+        let calls = requests.enumerated().map { offset, request in
+            var keys = [self.baseKey(request.fingerprint)]
+            if let log = self.configuration.admissionLogKey { keys.append(log) }
+            let arguments =
+                [String(request.cost), self.marginMilliseconds, request.fingerprint, String(request.limits.count)]
+                + request.limits.flatMap(\.redisArguments)
+                + ["\(self.instance)-\(first + offset)", self.tokenMilliseconds]
+            return RedisScriptCall(script: RedisScripts.admit, keys: keys, arguments: arguments)
+        }
+        let outcome = self.execute(calls)
         let result = self.state.withLock { state -> Result<[StoreAdmission], RedisError> in
-            let calls = requests.map { request in
-                var keys = [self.baseKey(request.fingerprint)]
-                if let log = self.configuration.admissionLogKey { keys.append(log) }
-                state.admissions += 1
-                let arguments =
-                    [
-                        String(request.cost), self.marginMilliseconds, request.fingerprint,
-                        String(request.limits.count),
-                    ]
-                    + request.limits.flatMap(\.redisArguments)
-                    + ["\(self.instance)-\(state.admissions)", self.tokenMilliseconds]
-                return (script: RedisScripts.admit, keys: keys, arguments: arguments)
-            }
-            let outcome = self.run(&state) { connection, state throws(RedisError) -> [StoreAdmission] in
-                let replies = try self.evaluate(calls, on: connection, state: &state)
-                return try zip(requests, replies).map { request, reply throws(RedisError) in
-                    let (admission, server) = try Self.admission(reply, at: now, state: &state)
-                    if case .admitted = admission {
-                        self.tally(request, serverNow: server, inFallback: false, state: &state)
-                    }
-                    return admission
+            switch outcome {
+            case .success(let replies):
+                do throws(RedisError) {
+                    return .success(
+                        try zip(requests, replies).map { request, reply throws(RedisError) in
+                            let (admission, server) = try Self.admission(reply, at: now, state: &state)
+                            if case .admitted = admission {
+                                self.tally(request, serverNow: server, inFallback: false, state: &state)
+                            }
+                            return admission
+                        }
+                    )
+                } catch {
+                    return .failure(error)
                 }
-            }
-            if case .failure = outcome, case .localFallback(let fraction) = self.configuration.whenUnavailable.wrapped {
+            case .failure(let error):
+                guard case .localFallback(let fraction) = self.configuration.whenUnavailable.wrapped else {
+                    return .failure(error)
+                }
                 return .success(requests.map { self.admitLocally($0, fraction: fraction, at: now, state: &state) })
             }
-            return outcome
         }
         switch result {
         case .success(let admissions): return admissions
@@ -171,19 +180,21 @@ public final class RedisKeyStateStore: KeyStateStore {
         let arguments =
             [String(cost), self.marginMilliseconds, fingerprint, String(limits.count)]
             + limits.flatMap(\.redisArguments)
+        let outcome = self.execute(
+            [RedisScriptCall(script: RedisScripts.peek, keys: [self.baseKey(fingerprint)], arguments: arguments)]
+        )
         let result = self.state.withLock { state -> Result<StoreAdmission, RedisError> in
-            let outcome = self.run(&state) { connection, state throws(RedisError) -> StoreAdmission in
-                let reply = try self.evaluate(
-                    [(RedisScripts.peek, [self.baseKey(fingerprint)], arguments)],
-                    on: connection,
-                    state: &state
-                )[0]
-                return try Self.admission(reply, at: now, state: &state).admission
-            }
-            if case .failure = outcome, case .localFallback = self.configuration.whenUnavailable.wrapped {
+            switch outcome {
+            case .success(let replies):
+                do throws(RedisError) {
+                    return .success(try Self.admission(replies[0], at: now, state: &state).admission)
+                } catch {
+                    return .failure(error)
+                }
+            case .failure(let error):
+                guard case .localFallback = self.configuration.whenUnavailable.wrapped else { return .failure(error) }
                 return .success(.admitted(remaining: nil))
             }
-            return outcome
         }
         switch result {
         case .success(let admission): return admission
@@ -284,15 +295,14 @@ public final class RedisKeyStateStore: KeyStateStore {
     public func blocks(fingerprints: [String], at now: Timestamp) throws -> [String: StoredBlock] {
         let unique = Array(Set(fingerprints))
         guard !unique.isEmpty else { return [:] }
-        let result = self.state.withLock { state in
-            self.run(&state) { connection, state throws(RedisError) -> [String: StoredBlock] in
-                let reply = try self.evaluate(
-                    [(RedisScripts.blocks, unique.map(self.baseKey), [])],
-                    on: connection,
-                    state: &state
-                )[0]
+        let outcome = self.execute(
+            [RedisScriptCall(script: RedisScripts.blocks, keys: unique.map(self.baseKey), arguments: [])]
+        )
+        let result = outcome.flatMap { replies in
+            self.state.withLock { state -> Result<[String: StoredBlock], RedisError> in
+                let reply = replies[0]
                 guard case .array(let values) = reply, values.count == unique.count + 1, let server = values[0].integer
-                else { throw Self.unexpected(reply, "the blocks script") }
+                else { return .failure(Self.unexpected(reply, "the blocks script")) }
                 state.lastCall = (now, server, .now)
                 var blocks: [String: StoredBlock] = [:]
                 for (fingerprint, value) in zip(unique, values.dropFirst()) {
@@ -303,7 +313,7 @@ public final class RedisKeyStateStore: KeyStateStore {
                     let local = Self.callerTime(until, server: server, caller: now)
                     blocks[fingerprint] = StoredBlock(reason: reason, until: local)
                 }
-                return blocks
+                return .success(blocks)
             }
         }
         switch result {
@@ -336,112 +346,21 @@ public final class RedisKeyStateStore: KeyStateStore {
 
     // MARK: Running
 
-    /// Runs `body` on a live connection, connecting first if needed (after the backoff), reconciling the
-    /// calendar windows after an outage, and retrying once on a fresh connection if the old one was closed.
-    private func run<T>(
-        _ state: inout State,
-        _ body: (RedisConnection, inout State) throws(RedisError) -> T
-    ) -> Result<T, RedisError> {
-        for attempt in 0..<2 {
-            let connection: RedisConnection
-            switch self.connection(&state) {
-            case .success(let live): connection = live
-            case .failure(let error): return .failure(error)
-            }
-            do throws(RedisError) {
-                return .success(try body(connection, &state))
-            } catch {
-                guard error.breaksConnection else { return .failure(error) }
-                connection.close()
-                state.connection = nil
-                state.hashes = [:]
-                state.hadOutage = true
-                state.lastError = error
-                // A closed connection (a restarted server, or one lost before the reply) gets one retry on a new
-                // connection: admissions and refunds carry tokens, so a script that had run counts once; the other
-                // scripts are idempotent or only ever count more. A timeout gets none: the script may still run.
-                if attempt == 0 && error.code == .connectionClosed { continue }
-                self.scheduleRetry(&state, after: error)
-                return .failure(error)
-            }
-        }
-        return .failure(state.lastError ?? RedisError(.connectionClosed, "Redis closed the connection twice"))
-    }
-
-    private func connection(_ state: inout State) -> Result<RedisConnection, RedisError> {
-        if let connection = state.connection, connection.isOpen { return .success(connection) }
-        if let next = state.nextAttempt, ContinuousClock.now < next {
-            return .failure(
-                state.lastError
-                    ?? RedisError(.connectionFailed, "Redis at \(self.configuration.endpoint) is unreachable")
-            )
-        }
-        do throws(RedisError) {
-            let connection = try RedisConnection(
-                endpoint: self.configuration.endpoint,
-                connectTimeout: self.configuration.connectTimeout,
-                ioTimeout: self.configuration.ioTimeout
-            )
-            let scripts = [
-                RedisScripts.admit, RedisScripts.peek, RedisScripts.settle, RedisScripts.refund, RedisScripts.setBlock,
-                RedisScripts.blocks, RedisScripts.observe, RedisScripts.reconcile, RedisScripts.reconcileStrict,
-            ]
-            let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0] })
-            state.hashes = [:]
-            for (script, reply) in zip(scripts, replies) {
-                guard let hash = reply.string, hash.count == 40 else { throw Self.unexpected(reply, "SCRIPT LOAD") }
-                state.hashes[script] = hash
-            }
-            state.connection = connection
-            state.nextAttempt = nil
-            state.backoff = self.configuration.initialBackoff
-            if state.hadOutage {
-                state.hadOutage = false
-                try self.reconcile(on: connection, state: &state)
-            }
-            return .success(connection)
-        } catch {
-            state.connection?.close()
-            state.connection = nil
-            state.hadOutage = true
-            self.scheduleRetry(&state, after: error)
-            return .failure(error)
-        }
-    }
-
-    private func scheduleRetry(_ state: inout State, after error: RedisError) {
-        state.lastError = error
-        state.nextAttempt = ContinuousClock.now + state.backoff
-        state.backoff = min(state.backoff * 2, self.configuration.maximumBackoff)
-    }
-
-    /// `EVALSHA` for each call, pipelined; a `NOSCRIPT` (the server's script cache was flushed) reloads and
-    /// retries. Error replies become ``RedisError/Code/serverError``.
-    private func evaluate(
-        _ calls: [(script: String, keys: [String], arguments: [String])],
-        on connection: RedisConnection,
-        state: inout State
-    ) throws(RedisError) -> [RedisReply] {
-        func command(_ call: (script: String, keys: [String], arguments: [String])) -> [String] {
-            ["EVALSHA", state.hashes[call.script] ?? "", String(call.keys.count)] + call.keys + call.arguments
-        }
-        var replies = try connection.pipeline(calls.map(command))
-        for index in replies.indices {
-            guard case .error(let message) = replies[index] else { continue }
-            if message.hasPrefix("NOSCRIPT") {
-                let load = try connection.command(["SCRIPT", "LOAD", calls[index].script])
-                guard let hash = load.string else { throw Self.unexpected(load, "SCRIPT LOAD") }
-                state.hashes[calls[index].script] = hash
-                replies[index] = try connection.command(command(calls[index]))
-            }
-            if case .error(let message) = replies[index] {
-                throw RedisError(
-                    .serverError,
-                    "Redis at \(connection.address) refused the store's script: \(message.prefix(300))"
+    /// Runs `calls` in the link's next pipelined batch; an error reply fails them with
+    /// ``RedisError/Code/serverError``.
+    private func execute(_ calls: [RedisScriptCall]) -> Result<[RedisReply], RedisError> {
+        self.link.execute(calls).flatMap { replies in
+            for reply in replies {
+                guard case .error(let message) = reply else { continue }
+                return .failure(
+                    RedisError(
+                        .serverError,
+                        "Redis at \(self.configuration.endpoint) refused the store's script: \(message.prefix(300))"
+                    )
                 )
             }
+            return .success(replies)
         }
-        return replies
     }
 
     /// Runs a one-key script; on failure, `onUnavailable` (fallback) or throws (fail closed).
@@ -452,21 +371,20 @@ public final class RedisKeyStateStore: KeyStateStore {
         arguments: @Sendable (State) -> [String],
         onUnavailable: @Sendable (inout State) -> Void
     ) throws {
+        let values = self.state.withLock { arguments($0) }
+        let outcome = self.execute(
+            [RedisScriptCall(script: script, keys: [self.baseKey(fingerprint)], arguments: values)]
+        )
         let result = self.state.withLock { state -> Result<Void, RedisError> in
-            let outcome = self.run(&state) { connection, state throws(RedisError) in
-                let values = arguments(state)
-                let reply = try self.evaluate(
-                    [(script, [self.baseKey(fingerprint)], values)],
-                    on: connection,
-                    state: &state
-                )[0]
-                if let now, let server = reply.integer { state.lastCall = (now, server, .now) }
-            }
-            if case .failure = outcome, case .localFallback = self.configuration.whenUnavailable.wrapped {
+            switch outcome {
+            case .success(let replies):
+                if let now, let server = replies[0].integer { state.lastCall = (now, server, .now) }
+                return .success(())
+            case .failure(let error):
+                guard case .localFallback = self.configuration.whenUnavailable.wrapped else { return .failure(error) }
                 onUnavailable(&state)
                 return .success(())
             }
-            return outcome
         }
         if case .failure(let error) = result { throw self.unavailable(error) }
     }
@@ -533,14 +451,16 @@ public final class RedisKeyStateStore: KeyStateStore {
         }
     }
 
-    /// After an outage: each current calendar window in Redis becomes at least what this process counted
-    /// through Redis (the server may have restarted empty), plus what it admitted in fallback.
-    private func reconcile(on connection: RedisConnection, state: inout State) throws(RedisError) {
-        let windows = Array(state.tallies)
-        var calls: [(script: String, keys: [String], arguments: [String])] = windows.map { id, tally in
-            (
-                RedisScripts.reconcile, [self.baseKey(id.fingerprint)],
-                [
+    /// After an outage (on the link's new connection, before any other call): each current calendar window in
+    /// Redis becomes at least what this process counted through Redis (the server may have restarted empty), plus
+    /// what it admitted in fallback.
+    private func reconcile(_ session: RedisLink.Session) throws(RedisError) {
+        let (windows, fallbackUses) = self.state.withLock { (Array($0.tallies), $0.fallbackUses) }
+        var calls: [RedisScriptCall] = windows.map { id, tally in
+            RedisScriptCall(
+                script: RedisScripts.reconcile,
+                keys: [self.baseKey(id.fingerprint)],
+                arguments: [
                     id.period, String(id.start), String(tally.throughRedis), String(tally.inFallback),
                     self.marginMilliseconds,
                 ]
@@ -548,7 +468,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         }
         // Strict windows: each unit the fallback admitted, at its instant (the script drops those that left).
         var uses: [String: [String: [String]]] = [:]  // fingerprint → window → member, instant, …
-        for use in state.fallbackUses {
+        for use in fallbackUses {
             for unit in 1...use.cost {
                 uses[use.fingerprint, default: [:]][use.window, default: []]
                     .append(contentsOf: ["f\(self.instance)-\(use.serial)-\(unit)", String(use.at)])
@@ -557,24 +477,32 @@ public final class RedisKeyStateStore: KeyStateStore {
         for (fingerprint, windows) in uses {
             for (window, members) in windows {
                 calls.append(
-                    (
-                        RedisScripts.reconcileStrict, [self.baseKey(fingerprint)],
-                        [window, self.marginMilliseconds] + members
+                    RedisScriptCall(
+                        script: RedisScripts.reconcileStrict,
+                        keys: [self.baseKey(fingerprint)],
+                        arguments: [window, self.marginMilliseconds] + members
                     )
                 )
             }
         }
         guard !calls.isEmpty else { return }
-        _ = try self.evaluate(calls, on: connection, state: &state)
-        state.fallbackUses = []
-        for (id, tally) in windows {
-            state.tallies[id] = Tally(
-                throughRedis: tally.throughRedis + tally.inFallback,
-                inFallback: 0,
-                end: tally.end
-            )
+        for reply in try session.evaluate(calls) {
+            if case .error(let message) = reply {
+                throw RedisError(.serverError, "Redis refused the write-back after an outage: \(message.prefix(300))")
+            }
         }
-        state.fallback = [:]
+        // What was written back is Redis's now; uses the fallback admitted meanwhile (on other threads) stay.
+        let written = Set(fallbackUses.map(\.serial))
+        self.state.withLock { state in
+            state.fallbackUses.removeAll { written.contains($0.serial) }
+            for (id, tally) in windows {
+                guard var current = state.tallies[id] else { continue }
+                current.throughRedis += tally.inFallback
+                current.inFallback -= tally.inFallback
+                state.tallies[id] = current
+            }
+            state.fallback = [:]
+        }
     }
 
     // MARK: Helpers

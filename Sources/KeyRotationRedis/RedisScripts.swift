@@ -8,6 +8,9 @@
 /// Limits travel as triples in `ARGV`: `c limit period` (calendar; period m, h, d or M), `s limit windowµs`
 /// (strict rolling window), `p intervalµs 0` (spacing), `g intervalµs burst` (GCRA; a token bucket is GCRA).
 enum RedisScripts {
+    /// Every script, loaded on each new connection.
+    static let all = [admit, peek, settle, refund, setBlock, blocks, observe, reconcile, reconcileStrict]
+
     /// Server time, calendar windows in UTC (months through Howard Hinnant's civil-date algorithms), limit keys.
     private static let preamble = """
         local t = redis.call('TIME')
