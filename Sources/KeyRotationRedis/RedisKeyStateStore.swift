@@ -67,7 +67,7 @@ public final class RedisKeyStateStore: KeyStateStore {
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.state = Mutex(State())
-        self.link = RedisLink(configuration: configuration, scripts: RedisScripts.all)
+        self.link = RedisLink(configuration: configuration)
         self.link.setOnConnect { [unowned self] session, afterOutage throws(RedisError) in
             if afterOutage { try self.reconcile(session) }
         }
@@ -138,7 +138,7 @@ public final class RedisKeyStateStore: KeyStateStore {
                 [String(request.cost), self.marginMilliseconds, request.fingerprint, String(request.limits.count)]
                 + request.limits.flatMap(\.redisArguments)
                 + ["\(self.instance)-\(first + offset)", self.tokenMilliseconds]
-            return RedisScriptCall(script: RedisScripts.admit, keys: keys, arguments: arguments)
+            return RedisScriptCall(script: RedisScript.admit, keys: keys, arguments: arguments)
         }
         let outcome = self.execute(calls)
         let result = self.state.withLock { state -> Result<[StoreAdmission], RedisError> in
@@ -181,7 +181,7 @@ public final class RedisKeyStateStore: KeyStateStore {
             [String(cost), self.marginMilliseconds, fingerprint, String(limits.count)]
             + limits.flatMap(\.redisArguments)
         let outcome = self.execute(
-            [RedisScriptCall(script: RedisScripts.peek, keys: [self.baseKey(fingerprint)], arguments: arguments)]
+            [RedisScriptCall(script: RedisScript.peek, keys: [self.baseKey(fingerprint)], arguments: arguments)]
         )
         let result = self.state.withLock { state -> Result<StoreAdmission, RedisError> in
             switch outcome {
@@ -228,7 +228,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         }
         guard completedAt > acquiredAt, !moving.isEmpty else { return }
         let duration = acquiredAt.duration(to: completedAt).nanoseconds / 1000
-        try self.runScript(RedisScripts.settle, fingerprint: fingerprint, at: completedAt) { _ in
+        try self.runScript(RedisScript.settle, fingerprint: fingerprint, at: completedAt) { _ in
             [String(cost), String(duration), self.marginMilliseconds, String(moving.count)]
                 + moving.flatMap(\.redisArguments)
         } onUnavailable: { state in
@@ -253,7 +253,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         guard cost > 0 else { return }
         let token = "\(self.instance)-r-\(UUID().uuidString.prefix(13))"
         try self.runScript(
-            RedisScripts.refund,
+            RedisScript.refund,
             fingerprint: fingerprint,
             at: now
         ) { _ in
@@ -278,7 +278,7 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// Persists a health block, or clears it when `block` is `nil`. The block's end is placed on the server's
     /// clock by the offset between the caller's and the server's time measured at the last call.
     public func setBlock(_ block: StoredBlock?, fingerprint: String) throws {
-        try self.runScript(RedisScripts.setBlock, fingerprint: fingerprint, at: nil) { state in
+        try self.runScript(RedisScript.setBlock, fingerprint: fingerprint, at: nil) { state in
             guard let block else { return ["", "0", self.marginMilliseconds] }
             let callerNow =
                 state.lastCall.map { $0.caller.advanced(by: ContinuousClock.now - $0.at) } ?? Timestamp(Date())
@@ -296,7 +296,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         let unique = Array(Set(fingerprints))
         guard !unique.isEmpty else { return [:] }
         let outcome = self.execute(
-            [RedisScriptCall(script: RedisScripts.blocks, keys: unique.map(self.baseKey), arguments: [])]
+            [RedisScriptCall(script: RedisScript.blocks, keys: unique.map(self.baseKey), arguments: [])]
         )
         let result = outcome.flatMap { replies in
             self.state.withLock { state -> Result<[String: StoredBlock], RedisError> in
@@ -335,7 +335,7 @@ public final class RedisKeyStateStore: KeyStateStore {
     ) throws {
         let reset = resetAt.map { String(($0.nanosecondsSinceEpoch &- now.nanosecondsSinceEpoch) / 1000) } ?? ""
         try self.runScript(
-            RedisScripts.observe,
+            RedisScript.observe,
             fingerprint: fingerprint,
             at: now
         ) { _ in
@@ -365,7 +365,7 @@ public final class RedisKeyStateStore: KeyStateStore {
 
     /// Runs a one-key script; on failure, `onUnavailable` (fallback) or throws (fail closed).
     private func runScript(
-        _ script: String,
+        _ script: RedisScript,
         fingerprint: String,
         at now: Timestamp?,
         arguments: @Sendable (State) -> [String],
@@ -458,7 +458,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         let (windows, fallbackUses) = self.state.withLock { (Array($0.tallies), $0.fallbackUses) }
         var calls: [RedisScriptCall] = windows.map { id, tally in
             RedisScriptCall(
-                script: RedisScripts.reconcile,
+                script: RedisScript.reconcile,
                 keys: [self.baseKey(id.fingerprint)],
                 arguments: [
                     id.period, String(id.start), String(tally.throughRedis), String(tally.inFallback),
@@ -478,7 +478,7 @@ public final class RedisKeyStateStore: KeyStateStore {
             for (window, members) in windows {
                 calls.append(
                     RedisScriptCall(
-                        script: RedisScripts.reconcileStrict,
+                        script: RedisScript.reconcileStrict,
                         keys: [self.baseKey(fingerprint)],
                         arguments: [window, self.marginMilliseconds] + members
                     )

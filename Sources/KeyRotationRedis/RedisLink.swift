@@ -3,7 +3,7 @@ import Synchronization
 
 /// One script to run: `EVALSHA` of `script` with `keys` and `arguments`.
 struct RedisScriptCall: Sendable {
-    var script: String
+    var script: RedisScript
     var keys: [String]
     var arguments: [String]
 }
@@ -43,7 +43,7 @@ final class RedisLink: Sendable {
     /// signals and by the taker after it wakes), which orders every access of one flusher before the next's.
     final class Session: @unchecked Sendable {
         fileprivate(set) var connection: RedisConnection?
-        fileprivate var hashes: [String: String] = [:]  // script → SHA1 on the current connection
+        fileprivate var hashes: [RedisScript: String] = [:]  // SHA1s on the current connection
         fileprivate var nextAttempt: ContinuousClock.Instant?
         fileprivate var backoff: Duration
         fileprivate var lastError: RedisError?
@@ -67,7 +67,7 @@ final class RedisLink: Sendable {
                 return false
             }
             guard !forgotten.isEmpty else { return replies }
-            var scripts: [String] = []
+            var scripts: [RedisScript] = []
             for index in forgotten where !scripts.contains(calls[index].script) { scripts.append(calls[index].script) }
             try self.load(scripts, on: connection)
             let again = try connection.pipeline(forgotten.map { command(calls[$0]) })
@@ -75,8 +75,8 @@ final class RedisLink: Sendable {
             return replies
         }
 
-        fileprivate func load(_ scripts: [String], on connection: RedisConnection) throws(RedisError) {
-            let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0] })
+        fileprivate func load(_ scripts: [RedisScript], on connection: RedisConnection) throws(RedisError) {
+            let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0.source] })
             for (script, reply) in zip(scripts, replies) {
                 guard let hash = reply.string, hash.count == 40 else {
                     throw RedisError(
@@ -90,7 +90,6 @@ final class RedisLink: Sendable {
     }
 
     private let configuration: RedisKeyStateStore.Configuration
-    private let scripts: [String]
     private let queue = Mutex(Queue())
     private let session: Session
     /// Runs on each new connection after an outage (or the first), before any call of the batch: the store
@@ -98,9 +97,8 @@ final class RedisLink: Sendable {
     typealias ConnectHook = @Sendable (Session, _ afterOutage: Bool) throws(RedisError) -> Void
     private let onConnect = Mutex<ConnectHook?>(nil)
 
-    init(configuration: RedisKeyStateStore.Configuration, scripts: [String]) {
+    init(configuration: RedisKeyStateStore.Configuration) {
         self.configuration = configuration
-        self.scripts = scripts
         self.session = Session(backoff: configuration.initialBackoff)
     }
 
@@ -213,7 +211,7 @@ final class RedisLink: Sendable {
             )
             session.connection = connection
             session.hashes = [:]
-            try session.load(self.scripts, on: connection)
+            try session.load(RedisScript.allCases, on: connection)
             let afterOutage = session.hadOutage
             session.hadOutage = false
             if let hook = self.onConnect.withLock({ $0 }) { try hook(session, afterOutage) }

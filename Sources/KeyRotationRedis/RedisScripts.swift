@@ -8,9 +8,6 @@
 /// Limits travel as triples in `ARGV`: `c limit period` (calendar; period m, h, d or M), `s limit windowµs`
 /// (strict rolling window), `p intervalµs 0` (spacing), `g intervalµs burst` (GCRA; a token bucket is GCRA).
 enum RedisScripts {
-    /// Every script, loaded on each new connection.
-    static let all = [admit, peek, settle, refund, setBlock, blocks, observe, reconcile, reconcileStrict]
-
     /// Server time, calendar windows in UTC (months through Howard Hinnant's civil-date algorithms), limit keys.
     private static let preamble = """
         local t = redis.call('TIME')
@@ -352,4 +349,24 @@ enum RedisScripts {
             if added > 0 then redis.call('PEXPIRE', key, ttl(now + w, tonumber(ARGV[2]))) end
             return added
             """
+}
+
+/// Names one of ``RedisScripts``: what a call runs (cheap to hash, unlike the script's text).
+enum RedisScript: Int, CaseIterable, Sendable {
+    case admit, peek, settle, refund, setBlock, blocks, observe, reconcile, reconcileStrict
+
+    /// The script's Lua source.
+    var source: String {
+        switch self {
+        case .admit: RedisScripts.admit
+        case .peek: RedisScripts.peek
+        case .settle: RedisScripts.settle
+        case .refund: RedisScripts.refund
+        case .setBlock: RedisScripts.setBlock
+        case .blocks: RedisScripts.blocks
+        case .observe: RedisScripts.observe
+        case .reconcile: RedisScripts.reconcile
+        case .reconcileStrict: RedisScripts.reconcileStrict
+        }
+    }
 }
