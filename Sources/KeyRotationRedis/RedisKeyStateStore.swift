@@ -27,34 +27,11 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// every other store's (64 random bits).
     private let instance = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16))
 
-    private struct WindowID: Hashable {
-        var fingerprint: String
-        var period: String
-        var start: Int64  // µs, server time
-    }
-
-    private struct Tally {
-        var throughRedis = 0
-        var inFallback = 0
-        var end: Int64  // µs, server time
-    }
-
-    /// A use the local fallback admitted in a strict window, to add to the window's sorted set once Redis is back.
-    private struct FallbackUse {
-        var fingerprint: String
-        var window: String  // µs, as in the scripts' limit triples
-        var acquiredAt: Timestamp  // the caller's instant, to settle and refund it
-        var at: Int64  // µs, on the server's clock as estimated from the last call
-        var cost: Int
-        /// Names its members in the sorted set (with the store's instance), so a write-back sent twice adds it once.
-        var serial: Int
-    }
-
     private struct State {
         var fallback: [String: CompositeLimiter] = [:]
-        var tallies: [WindowID: Tally] = [:]
-        var fallbackUses: [FallbackUse] = []
-        /// Uses admitted in fallback so far (``FallbackUse/serial``).
+        /// What this replica wrote, to write back when Redis lost it.
+        var memory = RedisReplicaMemory()
+        /// Uses admitted in fallback so far: with the store's instance, the members they are written back as.
         var fallbackSerial = 0
         /// Admissions sent so far: with ``RedisKeyStateStore/instance``, each one's token.
         var admissions = 0
@@ -69,7 +46,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         self.state = Mutex(State())
         self.link = RedisLink(configuration: configuration)
         self.link.setOnConnect { [unowned self] session, afterOutage throws(RedisError) in
-            if afterOutage { try self.reconcile(session) }
+            try self.synchronize(afterOutage: afterOutage) { calls throws(RedisError) in try session.evaluate(calls) }
         }
     }
 
@@ -127,29 +104,48 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// that ran but whose reply was lost is answered from its first run instead of counting the use twice (see
     /// ``RedisScripts/admit``).
     package func admit(_ requests: [AdmissionRequest], at now: Timestamp) throws -> [StoreAdmission] {
-        let first = self.state.withLock { state in
+        try self.admit(requests, at: now, mayResynchronize: true)
+    }
+
+    /// Admits `requests`; those the script sent back because Redis lost the pool's state (or this replica has
+    /// not written its own back to the current epoch) are admitted again after ``synchronize(afterOutage:_:)``.
+    private func admit(
+        _ requests: [AdmissionRequest],
+        at now: Timestamp,
+        mayResynchronize: Bool
+    ) throws -> [StoreAdmission] {
+        let (first, epoch) = self.state.withLock { state in
             defer { state.admissions += requests.count }
-            return state.admissions + 1
+            return (state.admissions + 1, state.memory.epoch ?? "")
         }
-        let calls = requests.enumerated().map { offset, request in
-            var keys = [self.baseKey(request.fingerprint)]
+        let tokens = requests.indices.map { "\(self.instance)-\(first + $0)" }
+        let calls = requests.indices.map { index in
+            let request = requests[index]
+            var keys = [self.baseKey(request.fingerprint), self.epochKey]
             if let log = self.configuration.admissionLogKey { keys.append(log) }
             let arguments =
                 [String(request.cost), self.marginMilliseconds, request.fingerprint, String(request.limits.count)]
-                + request.limits.flatMap(\.redisArguments)
-                + ["\(self.instance)-\(first + offset)", self.tokenMilliseconds]
-            return RedisScriptCall(script: RedisScript.admit, keys: keys, arguments: arguments)
+                + request.limits.flatMap(\.redisArguments) + [tokens[index], self.tokenMilliseconds, epoch]
+            return RedisScriptCall(script: .admit, keys: keys, arguments: arguments)
         }
         let outcome = self.execute(calls)
-        let result = self.state.withLock { state -> Result<[StoreAdmission], RedisError> in
+        let result = self.state.withLock { state -> Result<[StoreAdmission?], RedisError> in
             switch outcome {
             case .success(let replies):
                 do throws(RedisError) {
                     return .success(
-                        try zip(requests, replies).map { request, reply throws(RedisError) in
-                            let (admission, server) = try Self.admission(reply, at: now, state: &state)
+                        try requests.indices.map { index throws(RedisError) -> StoreAdmission? in
+                            let reply = try AdmissionReply(replies[index])
+                            if reply.flag == 2 { return nil }
+                            let admission = Self.admission(reply, at: now, state: &state)
                             if case .admitted = admission {
-                                self.tally(request, serverNow: server, inFallback: false, state: &state)
+                                state.memory.recordAdmission(
+                                    requests[index],
+                                    token: tokens[index],
+                                    at: reply.server,
+                                    acquiredAt: now,
+                                    values: reply.values
+                                )
                             }
                             return admission
                         }
@@ -164,10 +160,27 @@ public final class RedisKeyStateStore: KeyStateStore {
                 return .success(requests.map { self.admitLocally($0, fraction: fraction, at: now, state: &state) })
             }
         }
+        let answers: [StoreAdmission?]
         switch result {
-        case .success(let admissions): return admissions
+        case .success(let admissions): answers = admissions
         case .failure(let error): throw self.unavailable(error)
         }
+        let stale = answers.indices.filter { answers[$0] == nil }
+        guard !stale.isEmpty else { return answers.map { $0! } }
+        guard mayResynchronize else {
+            throw self.unavailable(
+                RedisError(.serverError, "Redis lost the pool's state again while this replica wrote its own back")
+            )
+        }
+        do throws(RedisError) {
+            try self.synchronize(afterOutage: false) { calls throws(RedisError) in try self.execute(calls).get() }
+        } catch {
+            throw self.unavailable(error)
+        }
+        var merged = answers
+        let again = try self.admit(stale.map { requests[$0] }, at: now, mayResynchronize: false)
+        for (index, admission) in zip(stale, again) { merged[index] = admission }
+        return merged.map { $0! }
     }
 
     /// What ``admit(fingerprint:cost:limits:at:)`` would answer now, recording nothing: the same script's
@@ -187,7 +200,7 @@ public final class RedisKeyStateStore: KeyStateStore {
             switch outcome {
             case .success(let replies):
                 do throws(RedisError) {
-                    return .success(try Self.admission(replies[0], at: now, state: &state).admission)
+                    return .success(Self.admission(try AdmissionReply(replies[0]), at: now, state: &state))
                 } catch {
                     return .failure(error)
                 }
@@ -236,13 +249,10 @@ public final class RedisKeyStateStore: KeyStateStore {
                 limiter.settle(cost: cost, acquiredAt: acquiredAt, completedAt: completedAt)
                 state.fallback[fingerprint] = limiter
             }
+        }
+        self.state.withLock { state in
             let completion = Self.serverMicros(at: completedAt, state: state)
-            for index in state.fallbackUses.indices
-            where state.fallbackUses[index].fingerprint == fingerprint
-                && state.fallbackUses[index].acquiredAt == acquiredAt
-            {
-                state.fallbackUses[index].at = max(state.fallbackUses[index].at, completion)
-            }
+            state.memory.settle(fingerprint: fingerprint, acquiredAt: acquiredAt, completion: completion)
         }
     }
 
@@ -265,14 +275,9 @@ public final class RedisKeyStateStore: KeyStateStore {
                 limiter.refund(cost: cost, at: now)
                 state.fallback[fingerprint] = limiter
             }
-            // The use admitted at exactly `now` (a lease's acquiredAt) is not written back to the rolling windows;
-            // another instant matches nothing, and the use stays counted (never fewer than were sent).
-            for index in state.fallbackUses.indices
-            where state.fallbackUses[index].fingerprint == fingerprint && state.fallbackUses[index].acquiredAt == now {
-                state.fallbackUses[index].cost = max(0, state.fallbackUses[index].cost - cost)
-            }
-            state.fallbackUses.removeAll { $0.cost == 0 }
         }
+        // The use admitted at exactly `now` (a lease's acquiredAt) is not written back to the rolling windows.
+        self.state.withLock { $0.memory.refund(fingerprint: fingerprint, cost: cost, acquiredAt: now) }
     }
 
     /// Persists a health block, or clears it when `block` is `nil`. The block's end is placed on the server's
@@ -410,105 +415,69 @@ public final class RedisKeyStateStore: KeyStateStore {
         state.fallback[request.fingerprint] = limiter
         // Place the use on the server's timeline for the windows it counts in once Redis is back.
         let server = Self.serverMicros(at: now, state: state)
-        self.tally(request, serverNow: server, inFallback: true, state: &state)
-        var windows: Set<String> = []
-        for limit in request.limits {
-            guard case .strict = limit.wrapped, request.cost > 0 else { continue }
-            let window = limit.redisArguments[2]
-            guard windows.insert(window).inserted else { continue }
-            state.fallbackSerial += 1
-            state.fallbackUses.append(
-                FallbackUse(
-                    fingerprint: request.fingerprint,
-                    window: window,
-                    acquiredAt: now,
-                    at: server,
-                    cost: request.cost,
-                    serial: state.fallbackSerial
-                )
-            )
-        }
-        // Uses that have left their window can't matter any more.
-        state.fallbackUses.removeAll { use in (Int64(use.window) ?? 0) < server - use.at }
+        state.fallbackSerial += 1
+        state.memory.recordFallback(
+            request,
+            member: "f\(self.instance)-\(state.fallbackSerial)",
+            at: server,
+            acquiredAt: now
+        )
         return .admitted(remaining: remaining)
     }
 
-    /// Counts a use in this process's view of the calendar windows, to restore them in Redis after an outage.
-    private func tally(_ request: AdmissionRequest, serverNow: Int64, inFallback: Bool, state: inout State) {
-        var seen: Set<CalendarPeriod> = []
-        let instant = Timestamp(nanosecondsSinceEpoch: serverNow &* 1000)
-        for limit in request.limits {
-            guard case .calendar(_, let period) = limit.wrapped, seen.insert(period).inserted else { continue }
-            let id = WindowID(
-                fingerprint: request.fingerprint,
-                period: period.redisCode,
-                start: period.start(containing: instant).nanosecondsSinceEpoch / 1000
-            )
-            var tally = state.tallies[id] ?? Tally(end: period.end(containing: instant).nanosecondsSinceEpoch / 1000)
-            if inFallback { tally.inFallback += request.cost } else { tally.throughRedis += request.cost }
-            if state.tallies[id] == nil { state.tallies = state.tallies.filter { $0.value.end > serverNow } }
-            state.tallies[id] = tally
-        }
-    }
+    // MARK: Redis losing its state
 
-    /// After an outage (on the link's new connection, before any other call): each current calendar window in
-    /// Redis becomes at least what this process counted through Redis (the server may have restarted empty), plus
-    /// what it admitted in fallback.
-    private func reconcile(_ session: RedisLink.Session) throws(RedisError) {
-        let (windows, fallbackUses) = self.state.withLock { (Array($0.tallies), $0.fallbackUses) }
-        var calls: [RedisScriptCall] = windows.map { id, tally in
-            RedisScriptCall(
-                script: RedisScript.reconcile,
-                keys: [self.baseKey(id.fingerprint)],
-                arguments: [
-                    id.period, String(id.start), String(tally.throughRedis), String(tally.inFallback),
-                    self.marginMilliseconds,
-                ]
-            )
-        }
-        // Strict windows: each unit the fallback admitted, at its instant (the script drops those that left).
-        var uses: [String: [String: [String]]] = [:]  // fingerprint → window → member, instant, …
-        for use in fallbackUses {
-            for unit in 1...use.cost {
-                uses[use.fingerprint, default: [:]][use.window, default: []]
-                    .append(contentsOf: ["f\(self.instance)-\(use.serial)-\(unit)", String(use.at)])
+    /// Checks the pool's epoch (creating it if Redis has none: a new pool, or a Redis that restarted empty or failed
+    /// over) and writes back what this replica holds when its state belongs to an older epoch (everything) or
+    /// after an outage (what the fallback admitted). Runs on each new connection, before any other call, and when
+    /// an admission finds the epoch gone.
+    private func synchronize(
+        afterOutage: Bool,
+        _ evaluate: ([RedisScriptCall]) throws(RedisError) -> [RedisReply]
+    ) throws(RedisError) {
+        func checked(_ calls: [RedisScriptCall]) throws(RedisError) -> [RedisReply] {
+            let replies = try evaluate(calls)
+            for reply in replies {
+                if case .error(let message) = reply {
+                    throw RedisError(.serverError, "Redis refused the store's write-back: \(message.prefix(300))")
+                }
             }
+            return replies
         }
-        for (fingerprint, windows) in uses {
-            for (window, members) in windows {
-                calls.append(
-                    RedisScriptCall(
-                        script: RedisScript.reconcileStrict,
-                        keys: [self.baseKey(fingerprint)],
-                        arguments: [window, self.marginMilliseconds] + members
-                    )
-                )
-            }
+        let known = self.state.withLock { $0.memory.epoch }
+        // A replica that held state when Redis lost it holds every admission back for the grace, so the others
+        // can write theirs back first; a new one has nothing to wait for.
+        let grace = known == nil ? 0 : self.configuration.restartGrace.nanoseconds / 1000
+        let name = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16))
+        let reply = try checked([
+            RedisScriptCall(script: .epoch, keys: [self.epochKey], arguments: [name, String(grace)])
+        ])
+        guard let mark = reply[0].string, let bar = mark.firstIndex(of: "|") else {
+            throw Self.unexpected(reply[0], "the epoch script")
         }
-        guard !calls.isEmpty else { return }
-        for reply in try session.evaluate(calls) {
-            if case .error(let message) = reply {
-                throw RedisError(.serverError, "Redis refused the write-back after an outage: \(message.prefix(300))")
-            }
+        let epoch = String(mark[..<bar])
+        let lost = known != nil && known != epoch
+        guard lost || afterOutage else {
+            self.state.withLock { $0.memory.epoch = epoch }
+            return
         }
-        // What was written back is Redis's now; uses the fallback admitted meanwhile (on other threads) stay.
-        let written = Set(fallbackUses.map(\.serial))
+        let memory = self.state.withLock { $0.memory }
+        let calls = memory.writeBack(full: lost, margin: self.marginMilliseconds, baseKey: self.baseKey)
+        if !calls.isEmpty { _ = try checked(calls) }
         self.state.withLock { state in
-            state.fallbackUses.removeAll { written.contains($0.serial) }
-            for (id, tally) in windows {
-                guard var current = state.tallies[id] else { continue }
-                current.throughRedis += tally.inFallback
-                current.inFallback -= tally.inFallback
-                state.tallies[id] = current
-            }
+            state.memory.wroteBack(memory)
+            state.memory.epoch = epoch
             state.fallback = [:]
         }
     }
 
     // MARK: Helpers
 
-    /// `<prefix>{<fingerprint>}`: the hash tag keeps one key's records in one cluster slot.
-    private func baseKey(_ fingerprint: String) -> String { "\(self.configuration.keyPrefix){\(fingerprint)}" }
+    /// `{<prefix>}<fingerprint>`: the hash tag keeps a pool's records in one cluster slot.
+    private func baseKey(_ fingerprint: String) -> String { "{\(self.configuration.keyPrefix)}\(fingerprint)" }
+
+    /// The pool's epoch marker (``RedisScripts/epoch``).
+    private var epochKey: String { "{\(self.configuration.keyPrefix)}epoch" }
 
     private var marginMilliseconds: String { String(max(1, self.configuration.expiryMargin.nanoseconds / 1_000_000)) }
 
@@ -531,26 +500,31 @@ public final class RedisKeyStateStore: KeyStateStore {
             ?? now.nanosecondsSinceEpoch / 1000
     }
 
-    /// An admission script's reply as the caller's answer (ETAs on the caller's timeline), and the server's now.
-    private static func admission(
-        _ reply: RedisReply,
-        at now: Timestamp,
-        state: inout State
-    ) throws(RedisError) -> (admission: StoreAdmission, server: Int64) {
-        let (admitted, value, server) = try Self.triple(reply)
-        state.lastCall = (now, server, .now)
-        guard admitted else {
-            if value < 0 { return (.notBefore(.distantFuture), server) }
-            return (.notBefore(Self.callerTime(value, server: server, caller: now)), server)
+    /// An admission script's reply: `{flag, value, server now, per-limit state…}`.
+    private struct AdmissionReply {
+        var flag: Int64
+        var value: Int64
+        var server: Int64
+        var values: [Int64]?
+
+        init(_ reply: RedisReply) throws(RedisError) {
+            guard case .array(let items) = reply, items.count >= 3, let flag = items[0].integer,
+                let value = items[1].integer, let server = items[2].integer
+            else { throw RedisKeyStateStore.unexpected(reply, "the admission script") }
+            (self.flag, self.value, self.server) = (flag, value, server)
+            let rest = items.dropFirst(3).compactMap(\.integer)
+            self.values = items.count > 3 && rest.count == items.count - 3 ? rest : nil
         }
-        return (.admitted(remaining: value < 0 ? nil : Int(value)), server)
     }
 
-    private static func triple(_ reply: RedisReply) throws(RedisError) -> (Bool, Int64, Int64) {
-        guard case .array(let values) = reply, values.count == 3, let flag = values[0].integer,
-            let value = values[1].integer, let server = values[2].integer
-        else { throw Self.unexpected(reply, "the admission script") }
-        return (flag == 1, value, server)
+    /// An admission script's reply as the caller's answer (ETAs on the caller's timeline).
+    private static func admission(_ reply: AdmissionReply, at now: Timestamp, state: inout State) -> StoreAdmission {
+        state.lastCall = (now, reply.server, .now)
+        guard reply.flag == 1 else {
+            if reply.value < 0 { return .notBefore(.distantFuture) }
+            return .notBefore(Self.callerTime(reply.value, server: reply.server, caller: now))
+        }
+        return .admitted(remaining: reply.value < 0 ? nil : Int(reply.value))
     }
 
     private static func unexpected(_ reply: RedisReply, _ what: String) -> RedisError {
