@@ -95,7 +95,11 @@ struct ServeCommand: CLICommand {
             )
             let server: HTTPServer
             do {
-                server = try HTTPServer(address: address) { await gateway.handle($0) }
+                // Handlers run as detached tasks: carry `-v`'s request log into them.
+                let observer = RequestLog.observer
+                server = try HTTPServer(address: address) { request in
+                    await RequestLog.$observer.withValue(observer) { await gateway.handle(request) }
+                }
             } catch let error as ServerError {
                 throw CLIError(.usage, error.message)
             }
