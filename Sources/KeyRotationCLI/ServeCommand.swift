@@ -22,7 +22,13 @@ struct ServeCommand: CLICommand {
 
     var options: [OptionSpec] {
         [
-            .choice("provider", CLIProvider.names, help: "Which provider's pool to serve", required: true),
+            .choice(
+                "provider",
+                CLIProvider.names + ["custom"],
+                help: "Which provider's pool to serve (custom: described by --config)",
+                required: true
+            ),
+            .text("config", placeholder: "FILE", help: "The custom provider's file (key = value; see the README)"),
             .text(
                 "listen",
                 placeholder: "ADDR",
@@ -52,8 +58,10 @@ struct ServeCommand: CLICommand {
 
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
-            guard let provider = CLIProvider(name: invocation.arguments.value("provider") ?? "") else {
-                throw UsageError("option --provider must be one of \(CLIProvider.names.joined(separator: ", "))")
+            let custom = try Self.customProvider(invocation)
+            guard let provider = custom.map(CLIProvider.custom) ?? CLIProvider(name: invocation.arguments.value("provider") ?? "")
+            else {
+                throw UsageError("option --provider must be one of \(CLIProvider.names.joined(separator: ", ")), custom")
             }
             let address: ListenAddress
             do throws(ListenAddressError) {
@@ -73,7 +81,7 @@ struct ServeCommand: CLICommand {
             while prefix.count > 1, prefix.hasSuffix("/") { prefix.removeLast() }
             let keys = try invocation.keys(for: provider)
             let rotator = invocation.makeRotator(keys: keys, provider: provider, store: try invocation.stateStore())
-            let profile = try Self.profile(provider, invocation).costing(try invocation.requestCost(for: provider))
+            let profile = try (custom?.profile ?? Self.profile(provider, invocation)).costing(try invocation.requestCost(for: provider))
             let client = RotatingClient(profile: profile, rotator: rotator)
             var configuration = Gateway.Configuration(
                 provider: provider.name,
@@ -87,6 +95,10 @@ struct ServeCommand: CLICommand {
                 configuration.isCacheable = { path in
                     ["/files/", "/urls/", "/domains/", "/ip_addresses/"].contains { path.hasPrefix($0) }
                 }
+            }
+            if let custom, !custom.cacheablePrefixes.isEmpty {
+                configuration.cacheTTL = custom.cacheTTL
+                configuration.isCacheable = { path in custom.cacheablePrefixes.contains { path.hasPrefix($0) } }
             }
             let gateway = Gateway(
                 configuration: configuration,
@@ -116,6 +128,20 @@ struct ServeCommand: CLICommand {
             server.shutdown()
             return .success
         }
+    }
+
+    /// `--provider custom --config FILE`, read; `nil` for the built-in providers.
+    private static func customProvider(_ invocation: Invocation) throws -> CustomProvider? {
+        let isCustom = invocation.arguments.value("provider") == "custom"
+        guard let path = invocation.arguments.value("config") else {
+            if isCustom { throw UsageError("--provider custom needs --config FILE (base_url, auth, limits, …)") }
+            return nil
+        }
+        guard isCustom else { throw UsageError("--config is for --provider custom only") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError("cannot read \(path): check that the file exists and is readable")
+        }
+        return try CustomProvider(parsing: String(decoding: data, as: UTF8.self))
     }
 
     /// The provider's profile with its base URL from the environment.

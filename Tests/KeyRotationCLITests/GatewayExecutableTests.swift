@@ -22,16 +22,19 @@ import Testing
         let stderrURL: URL
         let directory: URL
 
-        init(upstream: LoopbackServer, extra: [String] = [], environment extraEnvironment: [String: String] = [:])
-            throws
-        {
+        init(
+            upstream: LoopbackServer,
+            provider: [String] = ["--provider", "vt"],
+            extra: [String] = [],
+            environment extraEnvironment: [String: String] = [:]
+        ) throws {
             self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("kr-gateway-\(UUID())")
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
             self.stderrURL = self.directory.appendingPathComponent("stderr")
             _ = FileManager.default.createFile(atPath: self.stderrURL.path, contents: nil)
             let process = Process()
             process.executableURL = try ExecutableTests.binary()
-            process.arguments = ["serve", "--provider", "vt", "--listen", "127.0.0.1:0", "-v"] + extra
+            process.arguments = ["serve"] + provider + ["--listen", "127.0.0.1:0", "-v"] + extra
             process.environment = [
                 "HOME": self.directory.path,
                 "KEYROTATION_STORE": self.directory.appendingPathComponent("state.sqlite").path,
@@ -187,6 +190,32 @@ import Testing
         let status = await Task.detached { gateway.terminate() }.value
         #expect(status != nil)
         #expect(try await answers.value == [200, 200, 200, 200])
+    }
+
+    @Test func aCustomProviderWithTheKeyInTheQueryNeverShowsIt() throws {
+        let upstream = try Self.upstream()
+        defer { upstream.stop() }
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("kr-custom-\(UUID()).conf")
+        try """
+        name = Echo
+        base_url = \(upstream.url("/v2").absoluteString)
+        auth = query token
+        key_prefix = ECHO
+        limits = 100/min
+        """.write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let gateway = try Gateway(
+            upstream: upstream,
+            provider: ["--provider", "custom", "--config", config.path],
+            environment: ["ECHO_API_KEYS": Self.secrets.joined(separator: ",")]
+        )
+        let answer = try Self.curl(Self.bearer + [gateway.url("/custom/items?id=7").absoluteString])
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.contains("/v2/items?id=7&token=<redacted>"))
+        let sent = try #require(upstream.requests.first)
+        #expect(Self.secrets.contains { sent.path.hasSuffix("token=\($0)") })
+        #expect(gateway.terminate() != nil)
+        for secret in Self.secrets { #expect(!answer.contains(secret) && !gateway.log.contains(secret)) }
     }
 
     @Test func refusesToListenOffLoopbackWithoutAToken() throws {
