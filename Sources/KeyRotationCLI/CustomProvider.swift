@@ -96,7 +96,9 @@ struct CustomProvider: Sendable {
                 guard let seconds = Int(value), seconds > 0 else { throw fail(key, "must be whole seconds, > 0") }
                 self.cacheTTL = .seconds(seconds)
             default:
-                throw UsageError("provider file line \(field.line): unknown key '\(UsageError.isSafeToEcho(key) ? key : "…")'")
+                throw UsageError(
+                    "provider file line \(field.line): unknown key '\(UsageError.isSafeToEcho(key) ? key : "…")'"
+                )
             }
         }
         guard let baseURL else { throw UsageError("provider file: base_url is required") }
@@ -113,7 +115,9 @@ struct CustomProvider: Sendable {
             classify: { response, now in
                 switch statuses[response.status] {
                 case .rateLimited?:
-                    let retryAfter = response.headers["Retry-After"].flatMap { RateLimitHeaders.retryAfter($0, now: now) }
+                    let retryAfter = response.headers["Retry-After"].flatMap {
+                        RateLimitHeaders.retryAfter($0, now: now)
+                    }
                     return Classification(.rateLimited(retryAfter: retryAfter))
                 case let kind?: return Classification(kind)
                 case nil: return ProviderProfile.classifyByStatus(response)

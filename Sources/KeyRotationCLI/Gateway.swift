@@ -41,7 +41,11 @@ struct Gateway: Sendable {
     private func route(_ request: ServerRequest) async -> ServerResponse {
         if request.path == "/healthz" { return .text(200, "ok") }
         guard self.isAuthorized(request) else {
-            return .text(401, "send Authorization: Bearer <KEYROTATION_GATEWAY_TOKEN>", headers: [("WWW-Authenticate", "Bearer")])
+            return .text(
+                401,
+                "send Authorization: Bearer <KEYROTATION_GATEWAY_TOKEN>",
+                headers: [("WWW-Authenticate", "Bearer")]
+            )
         }
         if request.path == "/metrics", request.method == "GET" {
             return ServerResponse(
@@ -77,7 +81,9 @@ struct Gateway: Sendable {
             (try? await self.flights.run(key: key) {
                 await self.forward(request, path: path, wait: wait)
             }) ?? .text(502, "the upstream request failed")
-        if response.status == 200, let ttl = self.configuration.cacheTTL { self.cache.set(response, for: key, ttl: ttl) }
+        if response.status == 200, let ttl = self.configuration.cacheTTL {
+            self.cache.set(response, for: key, ttl: ttl)
+        }
         return response
     }
 
@@ -88,7 +94,9 @@ struct Gateway: Sendable {
         let given = Array(header.dropFirst(7).utf8)
         let expected = Array(token.utf8)
         var difference = given.count ^ expected.count
-        for index in 0..<expected.count { difference |= Int(expected[index] ^ (index < given.count ? given[index] : 0)) }
+        for index in 0..<expected.count {
+            difference |= Int(expected[index] ^ (index < given.count ? given[index] : 0))
+        }
         return difference == 0
     }
 
@@ -104,7 +112,9 @@ struct Gateway: Sendable {
             components.percentEncodedQuery = String(request.query)
             if let url = components.url { outgoing.url = url }
         }
-        for name in ["Content-Type", "Accept"] { if let value = request[name] { outgoing.headers.replaceOrAdd(name: name, value: value) } }
+        for name in ["Content-Type", "Accept"] {
+            if let value = request[name] { outgoing.headers.replaceOrAdd(name: name, value: value) }
+        }
         let started = ContinuousClock.now
         do {
             let result = try await self.client.send(outgoing, deadline: started.advanced(by: wait))
@@ -138,12 +148,17 @@ struct Gateway: Sendable {
         let message = self.redact(error.message)
         switch error.code {
         case .allKeysLimited:
-            let seconds = error.eta.map { eta -> Int in
-                let now = self.client.rotator?.now() ?? eta
-                let nanoseconds = now.duration(to: eta).nanoseconds
-                return max(1, Int((nanoseconds + 999_999_999) / 1_000_000_000))
-            } ?? 1
-            return .text(429, "every key is limited: retry after \(seconds) s, or send 'Prefer: wait=N'", headers: [("Retry-After", String(seconds))])
+            let seconds =
+                error.eta.map { eta -> Int in
+                    let now = self.client.rotator?.now() ?? eta
+                    let nanoseconds = now.duration(to: eta).nanoseconds
+                    return max(1, Int((nanoseconds + 999_999_999) / 1_000_000_000))
+                } ?? 1
+            return .text(
+                429,
+                "every key is limited: retry after \(seconds) s, or send 'Prefer: wait=N'",
+                headers: [("Retry-After", String(seconds))]
+            )
         case .noUsableKey: return .text(503, "no usable key: \(message)")
         case .deadlineExceeded: return .text(504, message)
         default:
@@ -153,7 +168,9 @@ struct Gateway: Sendable {
     }
 
     private func redact(_ text: String) -> String {
-        self.configuration.secrets.reduce(text) { $1.isEmpty ? $0 : $0.replacingOccurrences(of: $1, with: "<redacted>") }
+        self.configuration.secrets.reduce(text) {
+            $1.isEmpty ? $0 : $0.replacingOccurrences(of: $1, with: "<redacted>")
+        }
     }
 
     private func redact(_ body: Data) -> Data {

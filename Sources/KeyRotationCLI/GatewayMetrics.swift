@@ -24,22 +24,30 @@ final class GatewayMetrics: Sendable {
         if let rotator {
             let statistics = rotator.statistics()
             let now = rotator.now()
-            let keys = statistics.keys.map { (key: $0, labels: "\(provider),key_id=\"\(Self.escape($0.id.rawValue))\"") }
+            let keys = statistics.keys.map {
+                (key: $0, labels: "\(provider),key_id=\"\(Self.escape($0.id.rawValue))\"")
+            }
             family("keyrotation_key_uses_total", "counter", "Requests each key served.")
             for (key, labels) in keys { lines.append("keyrotation_key_uses_total{\(labels)} \(key.uses)") }
             family("keyrotation_key_rate_limited_total", "counter", "429s and spent quotas per key.")
-            for (key, labels) in keys { lines.append("keyrotation_key_rate_limited_total{\(labels)} \(key.rateLimited)") }
+            for (key, labels) in keys {
+                lines.append("keyrotation_key_rate_limited_total{\(labels)} \(key.rateLimited)")
+            }
             family("keyrotation_key_failures_total", "counter", "Transient failures per key.")
             for (key, labels) in keys { lines.append("keyrotation_key_failures_total{\(labels)} \(key.failures)") }
             family("keyrotation_key_in_flight", "gauge", "Requests on each key now.")
             for (key, labels) in keys { lines.append("keyrotation_key_in_flight{\(labels)} \(key.inFlight)") }
             family("keyrotation_key_state", "gauge", "1 for the key's health state.")
-            for (key, labels) in keys { lines.append("keyrotation_key_state{\(labels),state=\"\(Self.state(key.state))\"} 1") }
+            for (key, labels) in keys {
+                lines.append("keyrotation_key_state{\(labels),state=\"\(Self.state(key.state))\"} 1")
+            }
             family("keyrotation_key_remaining", "gauge", "Uses left in each limit's window.")
             for (key, labels) in keys {
                 for (limit, remaining) in key.remaining {
                     guard let remaining else { continue }
-                    lines.append("keyrotation_key_remaining{\(labels),limit=\"\(Self.escape("\(limit)"))\"} \(remaining)")
+                    lines.append(
+                        "keyrotation_key_remaining{\(labels),limit=\"\(Self.escape("\(limit)"))\"} \(remaining)"
+                    )
                 }
             }
             family("keyrotation_key_latency_seconds", "gauge", "Each key's smoothed latency.")

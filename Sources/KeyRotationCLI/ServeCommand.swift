@@ -1,9 +1,9 @@
+import Aptos
 import Foundation
 import KeyRotation
 import KeyRotationHTTP
 import KeyRotationServer
 import Nodit
-import Aptos
 import VirusTotal
 
 extension CommandGroup {
@@ -35,7 +35,12 @@ struct ServeCommand: CLICommand {
                 help: "IPv4:port (default 127.0.0.1:8089) or a Unix socket path; off loopback only with a token"
             ),
             .text("prefix", placeholder: "PATH", help: "Forwarded path prefix (default /<provider>)"),
-            .integer("max-wait", placeholder: "S", help: "Longest 'Prefer: wait=N' honoured (default 300)", range: 0...3600),
+            .integer(
+                "max-wait",
+                placeholder: "S",
+                help: "Longest 'Prefer: wait=N' honoured (default 300)",
+                range: 0...3600
+            ),
         ]
     }
 
@@ -59,9 +64,13 @@ struct ServeCommand: CLICommand {
     func run(_ invocation: Invocation) async -> ExitCode {
         await invocation.perform {
             let custom = try Self.customProvider(invocation)
-            guard let provider = custom.map(CLIProvider.custom) ?? CLIProvider(name: invocation.arguments.value("provider") ?? "")
+            guard
+                let provider = custom.map(CLIProvider.custom)
+                    ?? CLIProvider(name: invocation.arguments.value("provider") ?? "")
             else {
-                throw UsageError("option --provider must be one of \(CLIProvider.names.joined(separator: ", ")), custom")
+                throw UsageError(
+                    "option --provider must be one of \(CLIProvider.names.joined(separator: ", ")), custom"
+                )
             }
             let address: ListenAddress
             do throws(ListenAddressError) {
@@ -81,7 +90,9 @@ struct ServeCommand: CLICommand {
             while prefix.count > 1, prefix.hasSuffix("/") { prefix.removeLast() }
             let keys = try invocation.keys(for: provider)
             let rotator = invocation.makeRotator(keys: keys, provider: provider, store: try invocation.stateStore())
-            let profile = try (custom?.profile ?? Self.profile(provider, invocation)).costing(try invocation.requestCost(for: provider))
+            let profile = try (custom?.profile ?? Self.profile(provider, invocation)).costing(
+                try invocation.requestCost(for: provider)
+            )
             let client = RotatingClient(profile: profile, rotator: rotator)
             var configuration = Gateway.Configuration(
                 provider: provider.name,

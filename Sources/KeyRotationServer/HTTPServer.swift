@@ -93,7 +93,11 @@ public final class HTTPServer: Sendable {
             }
             Socket.setSendTimeout(descriptor, self.limits.writeTimeout)
             guard admitted else {
-                let busy = ServerResponse.text(503, "too many connections: retry later", headers: [("Retry-After", "1")])
+                let busy = ServerResponse.text(
+                    503,
+                    "too many connections: retry later",
+                    headers: [("Retry-After", "1")]
+                )
                 _ = Socket.sendAll(descriptor, busy.serialized(keepAlive: false))
                 close(descriptor)
                 continue

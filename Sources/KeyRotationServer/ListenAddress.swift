@@ -52,9 +52,11 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
 
     private static func isIPv4(_ text: String) -> Bool {
         let octets = text.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets.allSatisfy { octet in
-            !octet.isEmpty && octet.count <= 3 && octet.allSatisfy(\.isASCII) && Int(octet).map { $0 <= 255 } == true
-        }
+        return octets.count == 4
+            && octets.allSatisfy { octet in
+                !octet.isEmpty && octet.count <= 3 && octet.allSatisfy(\.isASCII)
+                    && Int(octet).map { $0 <= 255 } == true
+            }
     }
 }
 

@@ -30,8 +30,10 @@ import Testing
         #expect(provider.cacheTTL == .seconds(60))
         let profile = provider.profile
         #expect(profile.classify(HTTPResponse(status: 402), .epoch).kind == .quotaExhausted(resetAt: nil))
-        #expect(profile.classify(HTTPResponse(status: 429, headers: ["Retry-After": "7"]), .epoch).kind
-            == .rateLimited(retryAfter: .seconds(7)))
+        #expect(
+            profile.classify(HTTPResponse(status: 429, headers: ["Retry-After": "7"]), .epoch).kind
+                == .rateLimited(retryAfter: .seconds(7))
+        )
         #expect(profile.classify(HTTPResponse(status: 401), .epoch).kind == .invalidKey)
         #expect(profile.classify(HTTPResponse(status: 200), .epoch).kind == .success)
     }

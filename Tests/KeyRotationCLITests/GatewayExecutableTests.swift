@@ -124,11 +124,15 @@ import Testing
         let wrongToken = try Self.curl(["-H", "Authorization: Bearer nope", gateway.url("/vt/x").absoluteString])
         #expect(wrongToken.hasPrefix("HTTP/1.1 401"))
         let huge = try Self.curl(
-            Self.bearer + ["-H", "X-Big: " + String(repeating: "a", count: 20_000), gateway.url("/vt/x").absoluteString]
+            Self.bearer + [
+                "-H", "X-Big: " + String(repeating: "a", count: 20_000), gateway.url("/vt/x").absoluteString,
+            ]
         )
         #expect(huge.hasPrefix("HTTP/1.1 431"))
         let chunked = try Self.curl(
-            Self.bearer + ["-H", "Transfer-Encoding: chunked", "--data-binary", "x", gateway.url("/vt/x").absoluteString]
+            Self.bearer + [
+                "-H", "Transfer-Encoding: chunked", "--data-binary", "x", gateway.url("/vt/x").absoluteString,
+            ]
         )
         #expect(chunked.hasPrefix("HTTP/1.1 411"))
         let health = try Self.curl([gateway.url("/healthz").absoluteString])

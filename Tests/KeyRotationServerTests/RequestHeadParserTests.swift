@@ -69,7 +69,11 @@ import Testing
         let many = (0..<5).map { "X\($0): y\r\n" }.joined()
         #expect(self.status("GET / HTTP/1.1\r\nHost: a\r\n" + many + "\r\n", limits: limits) == 431)
         #expect(self.status("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", limits: limits) == 413)
-        guard case .head(let head, _) = self.parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n", limits: limits)
+        guard
+            case .head(let head, _) = self.parse(
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n",
+                limits: limits
+            )
         else {
             Issue.record("a body at the limit is accepted")
             return

@@ -25,7 +25,16 @@ struct GatewayScenario: BenchScenario {
         guard (try? upstream.start()) != nil, let binary = BuiltProduct.named("keyrotation"),
             let gateway = try? Self.launch(binary.url, upstream: upstream)
         else {
-            return [ResultRow(scenario: self.name, variant: "skipped", pool: "-", driver: "wall-clock", figures: [], notes: ["build keyrotation first"])]
+            return [
+                ResultRow(
+                    scenario: self.name,
+                    variant: "skipped",
+                    pool: "-",
+                    driver: "wall-clock",
+                    figures: [],
+                    notes: ["build keyrotation first"]
+                )
+            ]
         }
         defer {
             gateway.process.terminate()
@@ -126,7 +135,9 @@ struct GatewayScenario: BenchScenario {
                     return (spent, failed)
                 }
             }
-            return await group.reduce(into: (Duration.zero, 0)) { $0.0 += $1.0; $0.1 += $1.1 }
+            return await group.reduce(into: (Duration.zero, 0)) {
+                $0.0 += $1.0; $0.1 += $1.1
+            }
         }
         let elapsed = started.duration(to: clock.now)
         let count = Double(perClient * clients)
