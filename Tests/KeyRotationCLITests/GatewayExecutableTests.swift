@@ -171,6 +171,22 @@ import Testing
         #expect(gateway.terminate() != nil)
     }
 
+    @Test func everyKeyLimitedIs429WithRetryAfterUnlessTheCallerWaits() throws {
+        let upstream = try Self.upstream()
+        defer { upstream.stop() }
+        let gateway = try Gateway(upstream: upstream, extra: ["--key-rate", "1/2s"])
+        let url = gateway.url("/vt/urls/").absoluteString
+        #expect(try Self.curl(Self.bearer + [url + "a"]).hasPrefix("HTTP/1.1 200"))
+        #expect(try Self.curl(Self.bearer + [url + "b"]).hasPrefix("HTTP/1.1 200"))
+        let limited = try Self.curl(Self.bearer + [url + "c"])
+        #expect(limited.hasPrefix("HTTP/1.1 429"))
+        #expect(limited.contains("Retry-After: 1") || limited.contains("Retry-After: 2"))
+        let waited = try Self.curl(Self.bearer + ["-H", "Prefer: wait=10", url + "d"])  // a key frees within 2 s
+        #expect(waited.hasPrefix("HTTP/1.1 200"))
+        #expect(upstream.requests.count == 3)
+        #expect(gateway.terminate() != nil)
+    }
+
     @Test func sigtermFinishesTheRequestsInFlight() async throws {
         let upstream = try Self.upstream(delay: 400_000)
         defer { upstream.stop() }
