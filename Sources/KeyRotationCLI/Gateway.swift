@@ -15,6 +15,9 @@ struct Gateway: Sendable {
         var prefix: String
         /// The bearer token callers must send; `nil`: none required (loopback or a Unix socket only).
         var token: String?
+        /// How long a request may retry on other keys (after a 5xx, a 429) once a key was free when it came.
+        /// Default 5 s.
+        var retryBudget: Duration = .seconds(5)
         /// The longest `Prefer: wait=N` honoured. Default 300 s.
         var maximumWait: Duration = .seconds(300)
         /// The secrets, removed from anything the upstream answers (a provider may echo a key).
@@ -115,9 +118,17 @@ struct Gateway: Sendable {
         for name in ["Content-Type", "Accept"] {
             if let value = request[name] { outgoing.headers.replaceOrAdd(name: name, value: value) }
         }
-        let started = ContinuousClock.now
+        // Every key limited past the caller's wait: 429 at once, with the pool's ETA.
+        let now = ContinuousClock.now
+        if let eta = self.client.rotator?.eta(cost: self.client.profile.requestCost(outgoing)),
+            eta > now.advanced(by: wait)
+        {
+            return self.limited(now.duration(to: eta))
+        }
         do {
-            let result = try await self.client.send(outgoing, deadline: started.advanced(by: wait))
+            // A key is free (or will be within the wait): the request may retry on other keys within the budget.
+            let deadline = now.advanced(by: max(wait, self.configuration.retryBudget))
+            let result = try await self.client.send(outgoing, deadline: deadline)
             return self.relay(result)
         } catch let error as RotatingClientError {
             return self.refusal(error)
@@ -148,23 +159,24 @@ struct Gateway: Sendable {
         let message = self.redact(error.message)
         switch error.code {
         case .allKeysLimited:
-            let seconds =
-                error.eta.map { eta -> Int in
-                    let now = self.client.rotator?.now() ?? eta
-                    let nanoseconds = now.duration(to: eta).nanoseconds
-                    return max(1, Int((nanoseconds + 999_999_999) / 1_000_000_000))
-                } ?? 1
-            return .text(
-                429,
-                "every key is limited: retry after \(seconds) s, or send 'Prefer: wait=N'",
-                headers: [("Retry-After", String(seconds))]
-            )
+            let now = self.client.rotator?.now()
+            return self.limited(error.eta.flatMap { eta in now.map { $0.duration(to: eta) } } ?? .seconds(1))
         case .noUsableKey: return .text(503, "no usable key: \(message)")
         case .deadlineExceeded: return .text(504, message)
         default:
             let status = error.lastStatus.map { " (last status \($0))" } ?? ""
             return .text(502, "\(message)\(status)")
         }
+    }
+
+    /// 429 with `Retry-After`: `eta` rounded up to whole seconds (at least 1).
+    private func limited(_ eta: Duration) -> ServerResponse {
+        let seconds = max(1, Int((eta.nanoseconds + 999_999_999) / 1_000_000_000))
+        return .text(
+            429,
+            "every key is limited: retry after \(seconds) s, or send 'Prefer: wait=N'",
+            headers: [("Retry-After", String(seconds))]
+        )
     }
 
     private func redact(_ text: String) -> String {

@@ -187,6 +187,24 @@ import Testing
         #expect(gateway.terminate() != nil)
     }
 
+    @Test func anUpstreamFailureIsRetriedWithoutTheCallerAsking() throws {
+        let answered = Mutex(0)
+        let upstream = LoopbackServer { _ in
+            let count = answered.withLock { count in
+                count += 1
+                return count
+            }
+            return count == 1 ? .text("busy", status: 503) : .text("{\"ok\":true}")
+        }
+        try upstream.start()
+        defer { upstream.stop() }
+        let gateway = try Gateway(upstream: upstream)
+        let answer = try Self.curl(Self.bearer + [gateway.url("/vt/domains/retry.example").absoluteString])
+        #expect(answer.hasPrefix("HTTP/1.1 200"))
+        #expect(answer.contains("X-KeyRotation-Attempts: 2"))
+        #expect(gateway.terminate() != nil)
+    }
+
     @Test func sigtermFinishesTheRequestsInFlight() async throws {
         let upstream = try Self.upstream(delay: 400_000)
         defer { upstream.stop() }
