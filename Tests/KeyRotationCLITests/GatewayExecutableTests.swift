@@ -228,6 +228,21 @@ import Testing
         let status = await Task.detached { gateway.terminate() }.value
         #expect(status != nil)
         #expect(try await answers.value == [200, 200, 200, 200])
+        // The four uses are in the shared store: the next process sees them (4/min and 500/day on 2 keys).
+        let report = try ExecutableTests.run(
+            ["keys", "status", "--provider", "vt", "--json"],
+            environment: [
+                "VT_API_KEYS": Self.secrets.joined(separator: ","), "HOME": gateway.directory.path,
+                "KEYROTATION_STORE": gateway.directory.appendingPathComponent("state.sqlite").path,
+            ]
+        )
+        let document = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        let keys = try #require(document?["keys"] as? [[String: Any]])
+        var remaining = 0
+        for key in keys {
+            for limit in (key["limits"] as? [[String: Any]]) ?? [] { remaining += (limit["remaining"] as? Int) ?? 0 }
+        }
+        #expect(remaining == (4 + 500) * 2 - 4 * 2)
     }
 
     @Test func aCustomProviderWithTheKeyInTheQueryNeverShowsIt() throws {
