@@ -65,6 +65,13 @@ struct Gateway: Sendable {
             return .text(405, "only GET and POST are forwarded", headers: [("Allow", "GET, POST")])
         }
         let path = request.path.dropFirst(prefix.count)
+        // Only paths that stay under the base URL: no dot segments, and what URLComponents reads as a path.
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !segments.contains(where: { $0 == ".." || $0 == "." || $0.lowercased().contains("%2e%2e") }),
+            URLComponents(string: "http://gateway" + request.target) != nil
+        else {
+            return .text(400, "the path must not hold '.' or '..' segments or characters a URL can't carry")
+        }
         let wait: Duration
         switch GatewayPreference.wait(request["Prefer"], maximum: self.configuration.maximumWait) {
         case .success(let value): wait = value

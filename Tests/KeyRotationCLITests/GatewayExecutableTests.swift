@@ -135,6 +135,8 @@ import Testing
             ]
         )
         #expect(chunked.hasPrefix("HTTP/1.1 411"))
+        let escape = try Self.curl(Self.bearer + ["--path-as-is", "http://127.0.0.1:\(gateway.port)/vt/../../admin"])
+        #expect(escape.hasPrefix("HTTP/1.1 400"))
         let health = try Self.curl([gateway.url("/healthz").absoluteString])
         #expect(health.hasPrefix("HTTP/1.1 200"))
         let metrics = try Self.curl(Self.bearer + [gateway.url("/metrics").absoluteString])
