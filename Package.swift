@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KeyRotationStore", targets: ["KeyRotationStore"]),
         .library(name: "KeyRotationRedis", targets: ["KeyRotationRedis"]),
         .library(name: "KeyRotationTesting", targets: ["KeyRotationTesting"]),
+        .library(name: "KeyRotationServer", targets: ["KeyRotationServer"]),
         .library(name: "VirusTotal", targets: ["VirusTotal"]),
         .library(name: "Aptos", targets: ["Aptos"]),
         .library(name: "Nodit", targets: ["Nodit"]),
@@ -23,12 +24,17 @@ let package = Package(
         .target(name: "KeyRotationStore", dependencies: ["KeyRotation", "CSQLite"]),
         .target(name: "KeyRotationRedis", dependencies: ["KeyRotation"]),
         .target(name: "KeyRotationTesting", dependencies: ["KeyRotation", "KeyRotationHTTP"]),
+        // The gateway's HTTP/1.1 server: POSIX sockets, one thread per connection, no packages.
+        .target(name: "KeyRotationServer"),
         .target(name: "VirusTotal", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore"]),
         .target(name: "Aptos", dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore"]),
         .target(name: "Nodit", dependencies: ["Aptos", "KeyRotation", "KeyRotationHTTP"]),
         .executableTarget(
             name: "KeyRotationCLI",
-            dependencies: ["KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "VirusTotal", "Aptos", "Nodit"]
+            dependencies: [
+                "KeyRotation", "KeyRotationHTTP", "KeyRotationStore", "KeyRotationServer", "VirusTotal", "Aptos",
+                "Nodit",
+            ]
         ),
         .executableTarget(
             name: "RotationBench",
@@ -80,6 +86,7 @@ let package = Package(
             name: "NoditTests",
             dependencies: ["Nodit", "Aptos", "KeyRotation", "KeyRotationHTTP", "KeyRotationTesting"]
         ),
+        .testTarget(name: "KeyRotationServerTests", dependencies: ["KeyRotationServer"]),
         .testTarget(
             name: "KeyRotationCLITests",
             dependencies: ["KeyRotationCLI", "KeyRotationTesting", "KeyRotationHTTP"]

@@ -92,6 +92,7 @@ enum ScenarioCatalog {
         ManyKeysScenario(),
         ClientOverheadScenario(),
         RedisScenario(),
+        GatewayScenario(),
     ]
 
     static var names: [String] { Self.all.map(\.name) }

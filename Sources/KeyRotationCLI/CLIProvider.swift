@@ -53,6 +53,18 @@ struct CLIProvider: Hashable, Sendable, CustomStringConvertible {
         baseURLVariable: "NODIT_BASE_URL"
     )
 
+    /// A provider from a ``CustomProvider`` file (`keyrotation serve --provider custom --config FILE`).
+    static func custom(_ provider: CustomProvider) -> CLIProvider {
+        CLIProvider(
+            name: "custom",
+            displayName: provider.name,
+            keyPrefix: provider.keyPrefix,
+            defaultLimits: provider.limits,
+            defaultStrategy: .roundRobin,
+            baseURLVariable: "\(provider.keyPrefix)_BASE_URL"
+        )
+    }
+
     /// Every provider, in help order.
     static let all: [CLIProvider] = [.virusTotal, .aptos, .nodit]
 

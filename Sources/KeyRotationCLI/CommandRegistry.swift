@@ -7,5 +7,6 @@ enum CommandRegistry {
         .vt,
         .aptos,
         .nodit,
+        .serve,
     ]
 }

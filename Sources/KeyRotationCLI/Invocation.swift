@@ -27,7 +27,7 @@ struct Invocation: Sendable {
     var termination: TerminationGuard = .shared
 
     /// `keys status`: how the user runs this command, for messages.
-    var commandPath: String { "\(self.group) \(self.command)" }
+    var commandPath: String { self.group == self.command ? self.group : "\(self.group) \(self.command)" }
 
     // MARK: Messages
 

@@ -100,12 +100,18 @@ struct KeyRotationCommandLine: Sendable {
             return Self.usageError("missing command group", hint: nil, stderr)
         }
         let groupName = arguments[index]
-        let rest = Array(arguments[(index + 1)...])
+        var rest = Array(arguments[(index + 1)...])
         if groupName == "help" { return self.help(topics: rest, stdout: stdout, stderr: stderr) }
         guard let group = self.groups.first(where: { $0.name == groupName }) else {
             return Self.usageError(Self.unknown("command group", groupName), hint: nil, stderr)
         }
 
+        // A group of one command named after it (`keyrotation serve …`) needs no second word.
+        if group.commands.count == 1, group.commands[0].name == group.name, rest.first != group.name,
+            !(rest.first == "--help" || rest.first == "-h")
+        {
+            rest.insert(group.name, at: 0)
+        }
         // The command.
         guard let commandName = rest.first else {
             try? stderr.write(HelpText.group(group))

@@ -10,6 +10,7 @@ public struct ProviderProfile: Sendable {
             case header(String)
             case bearer
             case pathSegment
+            case query(String)
             case none
         }
         let wrapped: Wrapped
@@ -20,6 +21,8 @@ public struct ProviderProfile: Sendable {
         public static let bearer = Self(wrapped: .bearer)
         /// The key as the first path segment (Nodit's `https://host/<key>/v1/…`); logs and errors show the host only.
         public static let pathSegment = Self(wrapped: .pathSegment)
+        /// The key as a query parameter (`?apikey=<key>`); logs and errors show the path only.
+        public static func query(_ name: String) -> Self { Self(wrapped: .query(name)) }
         /// No key (a user's own node).
         public static let none = Self(wrapped: .none)
 
@@ -28,6 +31,7 @@ public struct ProviderProfile: Sendable {
             case .header(let name): "header \(name)"
             case .bearer: "bearer token"
             case .pathSegment: "path segment"
+            case .query(let name): "query parameter \(name)"
             case .none: "none"
             }
         }
@@ -42,6 +46,15 @@ public struct ProviderProfile: Sendable {
                 guard var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false) else { return }
                 let encoded = secret.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? secret
                 components.percentEncodedPath = "/" + encoded + components.percentEncodedPath
+                if let url = components.url { request.url = url }
+            case .query(let name):
+                guard var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false) else { return }
+                var items = (components.queryItems ?? []).filter { $0.name != name }
+                items.append(URLQueryItem(name: name, value: secret))
+                components.queryItems = items
+                // `+` would read as a space in a query.
+                components.percentEncodedQuery = components.percentEncodedQuery?
+                    .replacingOccurrences(of: "+", with: "%2B")
                 if let url = components.url { request.url = url }
             case .none: break
             }

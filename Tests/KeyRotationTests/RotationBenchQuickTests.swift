@@ -99,6 +99,13 @@ struct RotationBenchQuickTests {
         }
     }
 
+    @Test("gateway: every request through keyrotation serve and direct is answered 200, for 1 and 32 clients")
+    func gatewayAnswersEveryRequest() async throws {
+        let rows = try await Self.rows.value.get().filter { $0.scenario == "gateway" }
+        #expect(rows.count == 2)
+        for row in rows { #expect(row.figures["failed"] == 0, "\(row.variant)") }
+    }
+
     @Test("faults: the SDK's pools lose no request")
     func faultsLoseNothing() async throws {
         let rows = try await Self.rows.value.get().filter { $0.scenario == "faults" && !$0.isBaseline }
