@@ -184,13 +184,18 @@ struct Invocation: Sendable {
     }
 
     /// A pool of `keys` with the chosen strategy and `store` (`nil`: in memory).
+    ///
+    /// `probesNewKeys: false` lets a new key serve concurrent requests before its first answer (the gateway: its
+    /// callers are told 429 with the pool's ETA, which for a key with an unanswered probe is the probe's timeout).
     func makeRotator(
         keys: [APIKey],
         provider: CLIProvider,
-        store: (any KeyStateStore)?
+        store: (any KeyStateStore)?,
+        probesNewKeys: Bool = true
     ) -> KeyRotator<ContinuousClock> {
         var health = HealthPolicy()
         health.maximumBackoff = provider.maximumBackoff
+        if !probesNewKeys { health.probesNewKeys = false }
         let configuration = KeyRotator<ContinuousClock>.Configuration(
             strategy: self.strategy(for: provider),
             health: health,

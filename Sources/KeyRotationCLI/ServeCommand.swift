@@ -89,7 +89,12 @@ struct ServeCommand: CLICommand {
             if !prefix.hasPrefix("/") { prefix = "/" + prefix }
             while prefix.count > 1, prefix.hasSuffix("/") { prefix.removeLast() }
             let keys = try invocation.keys(for: provider)
-            let rotator = invocation.makeRotator(keys: keys, provider: provider, store: try invocation.stateStore())
+            let rotator = invocation.makeRotator(
+                keys: keys,
+                provider: provider,
+                store: try invocation.stateStore(),
+                probesNewKeys: false
+            )
             let profile = try (custom?.profile ?? Self.profile(provider, invocation)).costing(
                 try invocation.requestCost(for: provider)
             )
