@@ -92,6 +92,7 @@ enum ScenarioCatalog {
         ManyKeysScenario(),
         ClientOverheadScenario(),
         RedisScenario(),
+        TransportScenario(),
     ]
 
     static var names: [String] { Self.all.map(\.name) }
