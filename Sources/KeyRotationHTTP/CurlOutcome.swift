@@ -9,7 +9,8 @@
             if code == CURLE_OK {
                 return .success(HTTPResponse(status: transfer.status, headers: transfer.headers, body: transfer.body))
             }
-            return .failure(self.error(code, host: transfer.host, policy: transfer.policy, sent: transfer.sendCount > 0))
+            let sent = transfer.sendCount > 0
+            return .failure(self.error(code, host: transfer.host, policy: transfer.policy, sent: sent))
         }
 
         static func error(_ code: CURLcode, host: String, policy: TransportPolicy, sent: Bool) -> TransportError {

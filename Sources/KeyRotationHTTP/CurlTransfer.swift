@@ -66,15 +66,18 @@
             }
             if let body = request.body {
                 _ = kr_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                body.withUnsafeBytes { bytes in
-                    _ = kr_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                body.withUnsafeBytes { bytes in  // curl copies the bytes: they need not outlive this call
+                    let start = UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)
+                    _ = kr_curl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, start)
                 }
             } else if request.method == .post {
                 _ = kr_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, 0)
             }
             var list: UnsafeMutablePointer<curl_slist>?
             for field in request.headers { list = curl_slist_append(list, "\(field.name): \(field.value)") }
-            if request.headers["User-Agent"] == nil { list = curl_slist_append(list, "User-Agent: \(policy.userAgent)") }
+            if request.headers["User-Agent"] == nil {
+                list = curl_slist_append(list, "User-Agent: \(policy.userAgent)")
+            }
             list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
             self.headerList = list
             _ = kr_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)

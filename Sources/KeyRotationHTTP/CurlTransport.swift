@@ -56,7 +56,8 @@
             }
             let driver = CurlDriver.shared
             return try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+                try await withCheckedThrowingContinuation {
+                    (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                     let isCancelled = transfer.slot.withLock { slot in
                         if !slot.isCancelled { slot.continuation = continuation }
                         return slot.isCancelled

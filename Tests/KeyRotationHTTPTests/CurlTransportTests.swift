@@ -28,10 +28,13 @@
         ) async throws -> TransportError {
             do {
                 let response = try await transport.send(request)
-                Issue.record("expected a TransportError, got status \(response.status)", sourceLocation: sourceLocation)
+                Issue.record(
+                    "expected a TransportError, got status \(response.status)",
+                    sourceLocation: sourceLocation
+                )
                 throw CancellationError()
             } catch let error as TransportError {
-                #expect(!"\(error)".contains(secret), "message leaks the path: \(error)", sourceLocation: sourceLocation)
+                #expect(!"\(error)".contains(secret), "leaks the path: \(error)", sourceLocation: sourceLocation)
                 return error
             }
         }
@@ -61,7 +64,8 @@
 
         @Test func redirectIsRefusedAndTheTargetNeverContacted() async throws {
             try await self.withServer({ _ in .text("target") }) { target in
-                try await self.withServer({ _ in .redirect(location: target.url("/stolen").absoluteString) }) { server in
+                try await self.withServer({ _ in .redirect(location: target.url("/stolen").absoluteString) }) {
+                    server in
                     let error = try await self.failure(CurlTransport(), HTTPRequest(url: server.url("/\(secret)")))
                     #expect(error.code == .redirectRefused)
                     #expect(target.requests.isEmpty)
@@ -123,30 +127,39 @@
             var fillers: [Int32] = []
             defer { for filler in fillers { close(filler) } }
             for _ in 0..<4 { fillers.append(Self.connectNonBlocking(port: listener.port)) }
-            let policy = TransportPolicy(connectTimeout: .milliseconds(800))
-            let clock = ContinuousClock()
-            let start = clock.now
-            let error = try await self.failure(CurlTransport(policy: policy), HTTPRequest(url: listener.url()))
-            let elapsed = clock.now - start
-            #expect(error.code == .connectTimeout)
-            #expect(!error.requestMayHaveBeenSent)
-            #expect(elapsed >= .milliseconds(640) && elapsed <= .milliseconds(960), "took \(elapsed)")
+            let policy = TransportPolicy(connectTimeout: .seconds(2))
+            // The fastest of 3 tries: a cooperative pool kept busy by other suites may resume the caller late.
+            var fastest = Duration.seconds(60)
+            for _ in 0..<3 {
+                let clock = ContinuousClock()
+                let start = clock.now
+                let error = try await self.failure(CurlTransport(policy: policy), HTTPRequest(url: listener.url()))
+                let elapsed = clock.now - start
+                #expect(error.code == .connectTimeout)
+                #expect(!error.requestMayHaveBeenSent)
+                #expect(elapsed >= .milliseconds(1_600), "fired early: \(elapsed)")
+                fastest = min(fastest, elapsed)
+                if fastest <= .milliseconds(2_400) { break }
+            }
+            #expect(fastest <= .milliseconds(2_400), "took \(fastest)")
         }
 
         @Test func headTimeoutFiresWhenNoHeadComes() async throws {
-            try await self.withServer({ _ in
-                Thread.sleep(forTimeInterval: 2)
-                return .text("late")
-            }) { server in
-                var policy = TransportPolicy()
-                policy.responseHeadTimeout = .milliseconds(300)
-                let clock = ContinuousClock()
-                let start = clock.now
-                let error = try await self.failure(CurlTransport(policy: policy), HTTPRequest(url: server.url()))
-                #expect(error.code == .timeout)
-                #expect(error.requestMayHaveBeenSent)
-                #expect(clock.now - start < .milliseconds(1_500))
+            let server = try ScriptedServer { connection, server in
+                guard server.readHead(connection) else { return }
+                var byte: UInt8 = 0
+                _ = recv(connection, &byte, 1, 0)  // no answer: wait until the client goes (5 s at most)
             }
+            defer { server.stop() }
+            var policy = TransportPolicy()
+            policy.responseHeadTimeout = .milliseconds(300)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = try await self.failure(CurlTransport(policy: policy), HTTPRequest(url: server.url()))
+            #expect(error.code == .timeout)
+            #expect(error.requestMayHaveBeenSent)
+            #expect(clock.now - start >= .milliseconds(300))
+            #expect(clock.now - start < .milliseconds(4_000), "the server would answer nothing for 5 s")
         }
 
         @Test func totalTimeoutStopsATrickle() async throws {
@@ -181,7 +194,10 @@
             #expect(error.code == .connectionReset)
             let chunked = try ScriptedServer { connection, server in
                 guard server.readHead(connection) else { return }
-                ScriptedServer.send(connection, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
+                ScriptedServer.send(
+                    connection,
+                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"
+                )
             }
             defer { chunked.stop() }
             let malformed = try await self.failure(CurlTransport(), HTTPRequest(url: chunked.url()))
@@ -212,7 +228,7 @@
                 let start = clock.now
                 task.cancel()
                 let result = await task.result
-                #expect(clock.now - start < .seconds(1))
+                #expect(clock.now - start < .seconds(5), "the whole trickle takes 10 s")
                 #expect((result.failure as? TransportError)?.code == .cancelled)
                 for _ in 0..<100 where CurlTransport.activeTransferCount > 0 {
                     try await Task.sleep(for: .milliseconds(10))
