@@ -50,11 +50,6 @@
             curl_multi_wakeup(self.multi)
         }
 
-        /// How many transfers hold an easy handle in the multi handle (for tests: cancellation frees the handle).
-        /// Updated by the driver thread after each round of work.
-        var activeCount: Int { self.activeSnapshot.withLock { $0 } }
-        private let activeSnapshot = Mutex(0)
-
         private func run() {
             while true {
                 let inbox = self.inbox.withLock { inbox in
@@ -62,6 +57,7 @@
                     return inbox
                 }
                 for transfer in inbox.added {
+                    transfer.holders?.value.withLock { $0 += 1 }
                     self.active[transfer.easy] = transfer
                     curl_multi_add_handle(self.multi, transfer.easy)
                 }
@@ -77,7 +73,6 @@
                 curl_multi_perform(self.multi, &running)
                 self.collectFinished()
                 self.enforceHeadDeadlines()
-                self.activeSnapshot.withLock { $0 = self.active.count }
                 curl_multi_poll(self.multi, nil, 0, self.pollTimeout(), nil)
             }
         }
@@ -123,6 +118,7 @@
         private func finish(_ transfer: CurlTransfer, _ outcome: Result<HTTPResponse, TransportError>) {
             curl_multi_remove_handle(self.multi, transfer.easy)
             self.active[transfer.easy] = nil
+            transfer.holders?.value.withLock { $0 -= 1 }
             let continuation = transfer.slot.withLock { slot in
                 defer { slot.continuation = nil }
                 return slot.continuation

@@ -18,7 +18,11 @@
         let host: String
         let policy: TransportPolicy
         let headDeadline: ContinuousClock.Instant?
+        /// A `HEAD` request: its `Content-Length` describes a body that never comes.
+        let isHead: Bool
         let slot = Mutex(Slot())
+        /// The count of handles its transport holds in the driver: one more while this transfer is in it.
+        let holders: CurlHandleCount?
         private var headerList: UnsafeMutablePointer<curl_slist>?
 
         var status = 0
@@ -30,12 +34,14 @@
         /// How many times curl was about to send the request (the pre-request callback): 2 means a resend.
         var sendCount = 0
 
-        init?(request: HTTPRequest, host: String, policy: TransportPolicy) {
+        init?(request: HTTPRequest, host: String, policy: TransportPolicy, holders: CurlHandleCount? = nil) {
             guard let easy = curl_easy_init() else { return nil }
             self.easy = easy
+            self.holders = holders
             self.host = host
             self.policy = policy
             self.headDeadline = policy.responseHeadTimeout.map { ContinuousClock.now.advanced(by: $0) }
+            self.isHead = request.method == .head
             self.configure(request)
         }
 
@@ -121,9 +127,8 @@
                 )
                 return false
             }
-            if self.headers["Content-Encoding"] == nil, let length = self.headers["Content-Length"].flatMap(Int.init),
-                length > self.policy.maximumResponseSize
-            {
+            let length = self.headers["Content-Length"].flatMap(Int.init) ?? 0
+            if !self.isHead, self.headers["Content-Encoding"] == nil, length > self.policy.maximumResponseSize {
                 self.failure = self.tooLarge
                 return false
             }
@@ -162,6 +167,11 @@
                     + "(maximumResponseSize): raise the cap or ask for less"
             )
         }
+    }
+
+    /// How many handles of one transport the driver holds.
+    final class CurlHandleCount: Sendable {
+        let value = Mutex(0)
     }
 
     private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer {

@@ -24,6 +24,9 @@
         /// The policy every request obeys.
         public let policy: TransportPolicy
 
+        /// Handles of this transport's requests held by the driver now.
+        private let holders = CurlHandleCount()
+
         /// Creates a transport.
         ///
         /// - Parameter policy: The safety rules; default `TransportPolicy()` (its defaults: loopback hosts only).
@@ -47,14 +50,15 @@
                     requestMayHaveBeenSent: false
                 )
             }
-            guard let transfer = CurlTransfer(request: request, host: host, policy: self.policy) else {
+            let driver = CurlDriver.shared  // first: it runs curl_global_init before any handle exists
+            guard let transfer = CurlTransfer(request: request, host: host, policy: self.policy, holders: self.holders)
+            else {
                 throw TransportError(
                     .connectionFailed,
                     "libcurl could not create a handle for \(host): the process may be out of memory",
                     requestMayHaveBeenSent: false
                 )
             }
-            let driver = CurlDriver.shared
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation {
                     (continuation: CheckedContinuation<HTTPResponse, any Error>) in
@@ -85,7 +89,8 @@
     }
 
     extension CurlTransport {
-        /// How many requests of the process hold a curl handle now (tests: a cancelled request frees its handle).
-        package static var activeTransferCount: Int { CurlDriver.shared.activeCount }
+        /// How many of this transport's requests hold a curl handle in the driver now (tests: a cancelled request
+        /// frees its handle).
+        package var activeTransferCount: Int { self.holders.value.withLock { $0 } }
     }
 #endif
