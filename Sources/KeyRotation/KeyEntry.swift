@@ -59,8 +59,9 @@ struct KeyEntry: Sendable {
         case .blocked(let until): ready = until
         }
         if self.externalBlock > ready { ready = self.externalBlock }
-        if self.inFlight > 0, self.run.isRefused, let lastUse = self.lastUse {
-            // Refused and not admitted again yet: one request at a time finds out when the key is back.
+        if self.inFlight > 0, self.run.isRefused || self.health.servesOneAtATime, let lastUse = self.lastUse {
+            // Refused and not admitted again yet, or not proven by any answer yet: one request at a time finds out
+            // whether the key is back (or good).
             let expiry = lastUse.advanced(by: self.health.policy.probeTimeout)
             if expiry > ready { ready = expiry }
         }

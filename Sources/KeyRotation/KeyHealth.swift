@@ -6,6 +6,10 @@
 ///     │  └──quota spent──▶ quotaExhausted(until reset) ──time──▶ available
 ///     └──N transient failures──▶ circuitOpen(until) ──time──▶ one half-open probe ──ok──▶ available
 /// ```
+///
+/// A key is *unproven* until the provider first answers it with anything but 401/403 (a success, a 429, a spent
+/// quota): an unproven key serves one request at a time (``HealthPolicy/probesNewKeys``), so a revoked key costs
+/// one request, not one per caller. A 401/403 makes it unproven again: the probe after its quarantine is one request.
 public struct KeyHealth: Hashable, Sendable {
     /// Where the key stands.
     public enum State: Hashable, Sendable {
@@ -47,6 +51,9 @@ public struct KeyHealth: Hashable, Sendable {
     public private(set) var consecutiveRateLimits = 0
     /// Transient failures in a row (drives the circuit breaker).
     public private(set) var consecutiveFailures = 0
+    /// Whether the provider has answered the key with anything but 401/403 since it joined the pool (or since its
+    /// last 401/403). Server errors and timeouts prove nothing: they say nothing of the key.
+    public private(set) var isProven = false
     /// The policy.
     public var policy: HealthPolicy
 
@@ -73,9 +80,15 @@ public struct KeyHealth: Hashable, Sendable {
     /// Whether the key is available with no failure streak to reset: a success changes nothing.
     @inline(__always)
     var isPlainlyAvailable: Bool {
-        if case .available = self.state { return self.consecutiveRateLimits == 0 && self.consecutiveFailures == 0 }
+        if case .available = self.state {
+            return self.consecutiveRateLimits == 0 && self.consecutiveFailures == 0 && self.isProven
+        }
         return false
     }
+
+    /// Whether the key may serve only one request at a time because no answer proved it yet (see ``isProven``).
+    @inline(__always)
+    var servesOneAtATime: Bool { !self.isProven && self.policy.probesNewKeys }
 
     /// Whether the key is quarantined as invalid (and not yet due for its probe) at `now`.
     public func isInvalid(at now: Timestamp) -> Bool {
@@ -111,6 +124,7 @@ public struct KeyHealth: Hashable, Sendable {
         case .success:
             self.consecutiveRateLimits = 0
             self.consecutiveFailures = 0
+            self.isProven = true
             self.state = .available
         case .notCounted, .abandoned:
             if case .probing(_, let reason) = self.state {
@@ -119,12 +133,15 @@ public struct KeyHealth: Hashable, Sendable {
             }
         case .rateLimited(let retryAfter):
             self.consecutiveRateLimits += 1
+            self.isProven = true
             let pause = retryAfter.map { max($0, .zero) } ?? self.backoff(jitter: jitter)
             self.state = .coolingDown(until: max(self.blockedUntil ?? now, now.advanced(by: pause)))
         case .quotaExhausted(let resetAt):
+            self.isProven = true
             let until = resetAt ?? now.advanced(by: self.policy.unknownQuotaResetDelay)
             self.state = .quotaExhausted(until: max(until, now))
         case .invalidKey:
+            self.isProven = false
             self.state = .invalid(until: now.advanced(by: self.policy.invalidKeyQuarantine))
         case .transientFailure:
             self.consecutiveFailures += 1
@@ -166,8 +183,10 @@ public struct KeyHealth: Hashable, Sendable {
         return next.backoff(jitter: jitter)
     }
 
-    /// Restores a block persisted by a ``KeyStateStore``.
+    /// Restores a block persisted by a ``KeyStateStore``. A cooldown or a spent quota was an answer of the provider
+    /// to the key: it proves the key.
     public mutating func restore(_ block: StoredBlock) {
+        if block.reason != .invalid { self.isProven = true }
         switch block.reason {
         case .coolingDown: self.state = .coolingDown(until: block.until)
         case .invalid: self.state = .invalid(until: block.until)

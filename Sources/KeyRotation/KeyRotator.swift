@@ -204,6 +204,18 @@ public final class KeyRotator<C: Clock>: Sendable where C.Duration == Duration {
     /// - Parameter cost: Quota units the request spends.
     package func leaseIfReady(cost: Int = 1) -> Lease? { self.engine.leaseIfReady(cost: cost) }
 
+    /// Whether a key outside `excluded` can still answer: available or only cooling down, not quarantined as
+    /// invalid, with no open circuit or probe in flight, and no quota spent. A retry that goes elsewhere asks this.
+    package func hasUsableKey(excluding excluded: Set<KeyID>) -> Bool {
+        self.statistics().keys.contains { key in
+            guard !excluded.contains(key.id) else { return false }
+            switch key.state {
+            case .available, .coolingDown: return true
+            case .invalid, .quotaExhausted, .circuitOpen, .probing: return false
+            }
+        }
+    }
+
     /// ``acquire(cost:deadline:)`` without its fast path, for a caller that has just had `nil` from
     /// ``leaseIfReady(cost:)``.
     package func waitForLease(cost: Int = 1, deadline: C.Instant? = nil) async throws -> Lease {

@@ -34,6 +34,11 @@ public struct HealthPolicy: Hashable, Sendable {
     public var circuitOpenDuration: Duration = .seconds(30)
     /// How long a probe may stay unreported before another probe may go. Default 60 s.
     public var probeTimeout: Duration = .seconds(60)
+    /// Whether a key no answer has proven yet (new to the process, or rejected with 401/403 since) serves one
+    /// request at a time until its first answer. Default `true`: a revoked or mistyped key then costs one request,
+    /// not one per concurrent caller, while the other keys serve the callers. A request out for longer than
+    /// ``probeTimeout`` no longer holds the key. Turn it off only for keys known good (it slows nothing else).
+    public var probesNewKeys: Bool = true
     /// How long a quota exhausted with no known reset parks the key. Default 1 hour.
     public var unknownQuotaResetDelay: Duration = .seconds(3600)
     /// Whether a key that gets 429s its configured limits did not predict learns a pace (a minimum spacing) from

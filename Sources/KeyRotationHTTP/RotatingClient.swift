@@ -21,8 +21,13 @@ public import KeyRotation
 public final class RotatingClient<C: Clock>: Sendable where C.Duration == Duration {
     /// Retry behaviour.
     public struct Configuration: Hashable, Sendable {
-        /// Attempts per request that may end in a transient failure (5xx, timeout, reset), the first included.
-        /// Default 4.
+        /// Attempts per request that may end in a transient failure (5xx, timeout, reset), the first included,
+        /// before the request gives up *if no other key can take it*. Default 4.
+        ///
+        /// Retries follow health: an attempt after a failure goes to a key that has not failed this request, is not
+        /// quarantined and has its circuit closed (one that is free now first, else the request waits for one
+        /// within its deadline). While such a key exists the request goes on past this count, up to the pool's
+        /// key count + 2 failures in all, so a request is never given up while a healthy key could answer it.
         public var maximumAttempts: Int = 4
         /// Attempts per request that a key may refuse (429, quota spent, invalid key) before the request fails.
         /// These cost the upstream nothing and the rotator paces them, so the budget is larger. Default 32.
@@ -86,6 +91,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         if rotator == nil {
             var pacing = KeyRotator<C>.Configuration()
             pacing.health.maximumBackoff = max(configuration.maximumRateLimitBackoff, pacing.health.initialBackoff)
+            pacing.health.probesNewKeys = false  // no credential to prove: the pacer only paces
             pacing.seed = seed
             self.keylessPacer = KeyRotator(
                 keys: [APIKey("keyless", label: "keyless")],
@@ -118,8 +124,8 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         var forbidden: (keys: Set<KeyID>, result: Result?) = ([], nil)
         var failed: Set<KeyID> = []  // keys that failed this request with a 5xx, timeout or reset
         let observer = RequestLog.observer
-        while failures < max(1, self.configuration.maximumAttempts)
-            && refusals < max(1, self.configuration.maximumKeyRefusals)
+        while refusals < max(1, self.configuration.maximumKeyRefusals)
+            && (failures == 0 || self.retriesAfter(failures: failures, failed: failed, forbidden: forbidden.keys))
         {
             if Task.isCancelled { throw self.error(.cancelled, "the request was cancelled", attempts, last) }
             let lease: Lease?
@@ -129,7 +135,8 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                     cost: cost,
                     deadline: deadline,
                     avoiding: forbidden.keys,
-                    preferringNot: failed
+                    preferringNot: failed,
+                    mustGoElsewhere: failures >= max(1, self.configuration.maximumAttempts)
                 )
                 pace = lease == nil ? try await self.keylessPacer?.acquire(cost: cost, deadline: deadline) : nil
             } catch let error as KeyRotatorError {
@@ -176,6 +183,8 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 try await self.afterTransientFailure(
                     request,
                     failures: failures,
+                    failed: failed,
+                    forbidden: forbidden.keys,
                     attempts: attempts,
                     deadline: deadline,
                     last: last,
@@ -241,6 +250,8 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
                 try await self.afterTransientFailure(
                     request,
                     failures: failures,
+                    failed: failed,
+                    forbidden: forbidden.keys,
                     attempts: attempts,
                     deadline: deadline,
                     last: last,
@@ -302,16 +313,27 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
     }
 
     /// A lease on a key that has not answered this request with 403 (the rotator skips those keys for this request
-    /// only), and one that has not failed it either when such a key is free now.
+    /// only), and one that has not failed it either when such a key is free now. Once the request has used up
+    /// ``Configuration/maximumAttempts`` (`mustGoElsewhere`), only a key that has not failed it, waiting for the
+    /// first to be free within the deadline, while one can still answer; a key that failed it only when none can.
     private func lease(
         cost: Int,
         deadline: C.Instant?,
         avoiding forbidden: Set<KeyID>,
-        preferringNot failed: Set<KeyID>
+        preferringNot failed: Set<KeyID>,
+        mustGoElsewhere: Bool
     ) async throws -> Lease? {
         guard let rotator = self.rotator else { return nil }
-        if !failed.isEmpty, let lease = await rotator.acquireIfReady(cost: cost, avoiding: forbidden.union(failed)) {
-            return lease
+        if !failed.isEmpty {
+            let elsewhere = forbidden.union(failed)
+            if let lease = await rotator.acquireIfReady(cost: cost, avoiding: elsewhere) { return lease }
+            if mustGoElsewhere && rotator.hasUsableKey(excluding: elsewhere) {
+                do {
+                    return try await rotator.acquire(cost: cost, avoiding: elsewhere, deadline: deadline)
+                } catch let error as KeyRotatorError where error.code == .allKeysInvalid {
+                    // The other keys turned out quarantined meanwhile: a key that failed this request it is.
+                }
+            }
         }
         if forbidden.isEmpty {
             if let lease = rotator.leaseIfReady(cost: cost) { return lease }  // no async call when a key is ready
@@ -320,11 +342,23 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         return try await rotator.acquire(cost: cost, avoiding: forbidden, deadline: deadline)
     }
 
+    /// Whether a request that failed `failures` times (on the keys in `failed`) gets another attempt: always below
+    /// ``Configuration/maximumAttempts``; past it only while a key that has not failed it (nor refused it with 403)
+    /// can still answer, and never past the pool's key count + 2 failures.
+    private func retriesAfter(failures: Int, failed: Set<KeyID>, forbidden: Set<KeyID>) -> Bool {
+        let floor = max(1, self.configuration.maximumAttempts)
+        guard let rotator = self.rotator else { return failures < floor }
+        if failures >= max(floor, rotator.keyCount + 2) { return false }
+        return failures < floor || rotator.hasUsableKey(excluding: failed.union(forbidden))
+    }
+
     /// After a 5xx, timeout or reset (reported already): refuses to repeat a request that is not idempotent, and
     /// backs off before the next attempt (unless that was the last one).
     private func afterTransientFailure(
         _ request: HTTPRequest,
         failures: Int,
+        failed: Set<KeyID>,
+        forbidden: Set<KeyID>,
         attempts: Int,
         deadline: C.Instant?,
         last: Last,
@@ -333,7 +367,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
         guard request.isRetryable else {
             throw self.error(.attemptsExhausted, "\(what); not retried: the request is not idempotent", attempts, last)
         }
-        if failures < self.configuration.maximumAttempts {
+        if self.retriesAfter(failures: failures, failed: failed, forbidden: forbidden) {
             try await self.backOff(after: failures, deadline: deadline, last: last)
         }
     }

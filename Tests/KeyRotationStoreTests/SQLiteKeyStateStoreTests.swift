@@ -304,10 +304,13 @@ private func at(_ seconds: Int64) -> Timestamp {
 }
 
 /// A pool of `key` on the SQLite store at `path`, as one process would open it.
+/// A process sharing the file at `path`, its key trusted from the start (these tests lease it twice before an answer).
 private func processOn(_ path: String, key: APIKey, clock: TestClock) throws -> KeyRotator<TestClock> {
-    KeyRotator(
+    var health = HealthPolicy()
+    health.probesNewKeys = false
+    return KeyRotator(
         keys: [key],
-        configuration: .init(strategy: .roundRobin, stateStore: try SQLiteKeyStateStore(path: path)),
+        configuration: .init(strategy: .roundRobin, health: health, stateStore: try SQLiteKeyStateStore(path: path)),
         clock: clock
     )
 }

@@ -9,7 +9,7 @@ import Testing
         let clock = TestClock()
         let rotator = KeyRotator(
             keys: keys("a", "b", "c", "d"),
-            configuration: .init(strategy: .roundRobin(minimumDelay: .milliseconds(100))),
+            configuration: .init(strategy: .roundRobin(minimumDelay: .milliseconds(100)), health: .keysKnownGood),
             clock: clock
         )
         struct Tally {
@@ -62,7 +62,7 @@ import Testing
         var machine = KeyRotator<TestClock>.StateMachine(
             keys: pool,
             strategy: .smoothWeighted,
-            policy: .default,
+            policy: .keysKnownGood,
             seed: 1,
             now: at(0)
         )
@@ -80,7 +80,7 @@ import Testing
     @Test func tenThousandWeightedPicksMatchTheShares() {
         var pool = keys("a", "b", "c", "d")
         for (index, weight) in [5, 3, 1, 1].enumerated() { pool[index].weight = weight }
-        let rotator = KeyRotator(keys: pool, configuration: .init(strategy: .smoothWeighted), clock: TestClock())
+        let rotator = KeyRotator(keys: pool, configuration: .init(strategy: .smoothWeighted, health: .keysKnownGood), clock: TestClock())
         var counts: [KeyID: Int] = [:]
         for _ in 0..<10_000 {
             guard let lease = rotator.tryAcquire().lease else { break }
@@ -95,7 +95,7 @@ import Testing
 
     @Test func dailyQuotaResetsExactlyAtMidnightUTC() {
         let clock = TestClock(start: at(86400 - 60))  // 23:59:00 UTC
-        let rotator = KeyRotator(keys: keys("a", limits: [.perDay(2)]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", limits: [.perDay(2)]), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         #expect(rotator.tryAcquire().lease != nil)
         #expect(rotator.tryAcquire().lease != nil)
         #expect(rotator.tryAcquire().notBefore == at(86400))
@@ -112,7 +112,7 @@ import Testing
     ) -> KeyRotator<TestClock> {
         KeyRotator(
             keys: keys("a", "b", limits: [.minimumSpacing(.seconds(1))]),
-            configuration: .init(strategy: strategy),
+            configuration: .init(strategy: strategy, health: .keysKnownGood),
             clock: clock
         )
     }
@@ -164,7 +164,7 @@ import Testing
 
     @Test func retryAfterIsHonouredToTheInstant() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(strategy: .roundRobin), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         let first = rotator.tryAcquire().lease!
         #expect(first.keyID == "a")
         first.report(.rateLimited(retryAfter: .seconds(30)))
@@ -193,7 +193,7 @@ import Testing
 
     @Test func invalidKeyRestsFiveMinutesThenGetsExactlyOneProbe() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(strategy: .roundRobin), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         rotator.tryAcquire().lease!.report(.invalidKey)
         for second in stride(from: 0.0, to: 300, by: 10) {
             clock.advance(to: at(second))
@@ -221,19 +221,19 @@ import Testing
 
     @Test func allKeysInvalidFailsAtOnceWithoutHanging() async throws {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", "b"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         rotator.tryAcquire().lease!.report(.invalidKey)
         rotator.tryAcquire().lease!.report(.invalidKey)
         #expect(rotator.tryAcquire().error?.code == .allKeysInvalid)
         let error = await #expect(throws: KeyRotatorError.self) { try await rotator.acquire() }
         #expect(error?.code == .allKeysInvalid)
-        let empty = KeyRotator(keys: [], configuration: .init(), clock: clock)
+        let empty = KeyRotator(keys: [], configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         #expect(empty.tryAcquire().error?.code == .noKeys)
     }
 
     @Test func deadlineThatCannotBeMetFailsAtOnceWithTheETA() async throws {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", limits: [.perMinute(1)]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", limits: [.perMinute(1)]), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         _ = rotator.tryAcquire().lease!
         let error = await #expect(throws: KeyRotatorError.self) {
             try await rotator.acquire(deadline: at(30))
@@ -247,7 +247,7 @@ import Testing
         let clock = TestClock()
         let rotator = KeyRotator(
             keys: keys("a", limits: [.minimumSpacing(.seconds(1))]),
-            configuration: .init(),
+            configuration: .init(strategy: .roundRobin, health: .keysKnownGood),
             clock: clock
         )
         _ = rotator.tryAcquire().lease!
@@ -268,7 +268,7 @@ import Testing
 
     @Test func laterWaitersNeverOvertakeEarlierOnes() async throws {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", limits: [.perSecond(1)]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", limits: [.perSecond(1)]), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         _ = rotator.tryAcquire().lease!
         let order = Locked<[Int]>([])
         var tasks: [Task<Void, any Error>] = []
@@ -293,7 +293,7 @@ import Testing
 
     @Test func limitChangeNeverOverAdmits() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", limits: [.perMinute(10)]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", limits: [.perMinute(10)]), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         var admitted: [Timestamp] = []
         func drain() {
             while let lease = rotator.tryAcquire().lease { admitted.append(lease.acquiredAt) }
@@ -324,7 +324,7 @@ import Testing
 
     @Test func poolOfTenThousandKeysWorks() {
         let pool = (0..<10_000).map { APIKey("secret-\($0)", label: "k\($0)", limits: [.perMinute(1)]) }
-        let rotator = KeyRotator(keys: pool, configuration: .init(strategy: .roundRobin), clock: TestClock())
+        let rotator = KeyRotator(keys: pool, configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: TestClock())
         var seen = Set<KeyID>()
         for _ in 0..<10_000 {
             guard let lease = rotator.tryAcquire().lease else { break }
@@ -344,7 +344,7 @@ import Testing
                 "c",
                 limits: [.perDay(100), .tokenBucket(capacity: 150, refillInterval: .seconds(1))]
             ),
-            configuration: .init(strategy: .mostRemainingQuota),
+            configuration: .init(strategy: .mostRemainingQuota, health: .keysKnownGood),
             clock: TestClock()
         )
         let admitted = await withTaskGroup(of: Int.self) { group in
@@ -367,7 +367,7 @@ import Testing
     }
 
     @Test func notCountedGivesTheUnitBack() {
-        let rotator = KeyRotator(keys: keys("a", limits: [.perDay(1)]), configuration: .init(), clock: TestClock())
+        let rotator = KeyRotator(keys: keys("a", limits: [.perDay(1)]), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: TestClock())
         rotator.tryAcquire().lease!.report(.notCounted)
         #expect(rotator.tryAcquire().lease != nil)
         #expect(rotator.tryAcquire().lease == nil)
@@ -380,7 +380,7 @@ import Testing
         let clock = TestClock(start: at(3630))
         let rotator = KeyRotator(
             keys: keys("a", limits: [.perMinute(4), .perDay(500)]),
-            configuration: .init(),
+            configuration: .init(strategy: .roundRobin, health: .keysKnownGood),
             clock: clock
         )
         rotator.tryAcquire().lease!.report(.quotaExhausted(resetAt: nil))
@@ -396,7 +396,7 @@ import Testing
         let clock = TestClock()
         let rotator = KeyRotator(
             keys: keys("a", limits: [.perMinute(4), .perDay(500)]),
-            configuration: .init(),
+            configuration: .init(strategy: .roundRobin, health: .keysKnownGood),
             clock: clock
         )
         var last: Lease?
@@ -426,7 +426,7 @@ import Testing
     }
 
     @Test func eventsReportStateChanges() async {
-        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: TestClock())
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: TestClock())
         rotator.tryAcquire().lease!.report(.rateLimited(retryAfter: .seconds(5)))
         var iterator = rotator.events.makeAsyncIterator()
         let event = await iterator.next()
@@ -450,7 +450,7 @@ extension KeyRotator.Configuration {
         let clock = TestClock(start: at(3600))
         let rotator = KeyRotator(
             keys: keys("a", limits: [.perMinute(4), .perDay(500)]),
-            configuration: .init(),
+            configuration: .init(strategy: .roundRobin, health: .keysKnownGood),
             clock: clock
         )
         let inFlight = (0..<4).compactMap { _ in rotator.tryAcquire().lease }
@@ -470,7 +470,7 @@ extension KeyRotator.Configuration {
     /// leased at once at 2 per second finish at 0.2 s and 0.45 s; the next use is allowed at 1.2 s, not 1.0 s.
     @Test func rollingWindowsCountAUseFromItsCompletion() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a", limits: [.perSecond(2)]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", limits: [.perSecond(2)]), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         let first = rotator.tryAcquire().lease!
         let second = rotator.tryAcquire().lease!
         clock.advance(by: .milliseconds(200))

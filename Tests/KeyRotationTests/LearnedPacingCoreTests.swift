@@ -9,7 +9,7 @@ import Testing
     /// One key, no limits told; 60 requests 100 ms apart, all served, fill a per-minute window in 6 s.
     private func filledRotator() -> (TestClock, KeyRotator<TestClock>) {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         for index in 0..<60 {
             clock.advance(to: at(Double(index) / 10))
             rotator.tryAcquire().lease!.report(.success(latency: .zero))
@@ -71,7 +71,7 @@ import Testing
     /// serial numbers, not by their equal timestamps.
     @Test func atOneInstantALateAnswerForAnEarlierLeaseNeitherLiftsNorRepeatsTheRefusal() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         let leases = (0..<3).map { _ in rotator.tryAcquire().lease! }
         leases[0].report(.rateLimited(retryAfter: nil))
         #expect(rotator.statistics().keys[0].state == .coolingDown(until: at(1)))

@@ -6,7 +6,7 @@ import Testing
 /// Cases a review of the core found; each failed before its fix.
 @Suite struct ReviewRegressionTests {
     @Test func alternating429sNeverOverflowThePace() {
-        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: TestClock())
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: TestClock())
         let leases = (0..<120).compactMap { _ in rotator.tryAcquire().lease }
         for (index, lease) in leases.enumerated() {
             lease.report(index % 2 == 0 ? .success(latency: .milliseconds(1)) : .rateLimited(retryAfter: .zero))
@@ -19,7 +19,7 @@ import Testing
         let clock = TestClock()
         let rotator = KeyRotator(
             keys: keys("a", limits: [.strict(2, per: .seconds(60))]),
-            configuration: .init(),
+            configuration: .init(strategy: .roundRobin, health: .keysKnownGood),
             clock: clock
         )
         let early = rotator.tryAcquire().lease!
@@ -33,7 +33,7 @@ import Testing
 
     @Test func aLateSuccessDoesNotLiftACooldown() {
         let clock = TestClock()
-        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         let refused = rotator.tryAcquire().lease!
         let inFlight = rotator.tryAcquire().lease!
         clock.advance(by: .milliseconds(10))
@@ -46,6 +46,7 @@ import Testing
     @Test func onlyTheProbeEndsAProbe() {
         var policy = HealthPolicy()
         policy.failureThreshold = 1
+        policy.probesNewKeys = false
         let clock = TestClock()
         let rotator = KeyRotator(
             keys: keys("a"),
@@ -68,7 +69,7 @@ import Testing
         let clock = TestClock()
         let rotator = KeyRotator(
             keys: keys("a", limits: [.minimumSpacing(.seconds(10))]),
-            configuration: .init(),
+            configuration: .init(strategy: .roundRobin, health: .keysKnownGood),
             clock: clock
         )
         _ = rotator.tryAcquire().lease!
@@ -78,7 +79,7 @@ import Testing
 
     @Test func aRefundFromYesterdayGivesNothingBackToday() {
         let clock = TestClock(start: at(86400 - 1))
-        let rotator = KeyRotator(keys: keys("a", limits: [.perDay(1)]), configuration: .init(), clock: clock)
+        let rotator = KeyRotator(keys: keys("a", limits: [.perDay(1)]), configuration: .init(strategy: .roundRobin, health: .keysKnownGood), clock: clock)
         let yesterday = rotator.tryAcquire().lease!
         clock.advance(to: at(86400))
         _ = rotator.tryAcquire().lease!

@@ -36,3 +36,13 @@ extension KeyRotator.AcquireResult {
         return nil
     }
 }
+
+extension HealthPolicy {
+    /// The defaults, with keys trusted from the start (``HealthPolicy/probesNewKeys`` off): for tests of pacing and
+    /// limits that lease a fresh key several times before any answer.
+    static var keysKnownGood: Self {
+        var policy = Self()
+        policy.probesNewKeys = false
+        return policy
+    }
+}
