@@ -1,6 +1,7 @@
 #if os(Linux)
     import Foundation
     import Glibc
+    import Synchronization
     import KeyRotationHTTP
     import KeyRotationTesting
     import Testing
@@ -228,6 +229,23 @@
             #expect(error.code == .connectionReset)
             #expect(error.requestMayHaveBeenSent)
             #expect(server.requestHeads == 2, "the second request was sent \(server.requestHeads - 1) times")
+        }
+
+        @Test func sequentialRequestsReuseOneConnection() async throws {
+            let connections = Mutex(0)
+            let server = try ScriptedServer { connection, server in
+                connections.withLock { $0 += 1 }
+                while server.readHead(connection) {
+                    guard ScriptedServer.send(connection, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") else {
+                        return
+                    }
+                }
+            }
+            defer { server.stop() }
+            let transport = CurlTransport()
+            for _ in 0..<20 { #expect(try await transport.send(HTTPRequest(url: server.url())).status == 200) }
+            #expect(server.requestHeads == 20)
+            #expect(connections.withLock { $0 } == 1)
         }
 
         @Test func cancellationAbortsAtOnceAndFreesTheHandle() async throws {
