@@ -16,7 +16,7 @@ struct TransportScenario: BenchScenario {
     ]
 
     func run(_ options: BenchOptions) async -> [ResultRow] {
-        #if canImport(CCurl) || os(Linux)
+        #if os(Linux)  // CurlTransport exists on Linux only
             guard let server = KeepAliveServer() else { return [] }
             defer { server.stop() }
             let requests = options.quick ? 200 : 5_000
