@@ -19,7 +19,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "KeyRotation"),
-        .target(name: "KeyRotationHTTP", dependencies: ["KeyRotation"]),
+        .target(
+            name: "KeyRotationHTTP",
+            dependencies: ["KeyRotation", .target(name: "CCurl", condition: .when(platforms: [.linux]))]
+        ),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "KeyRotationStore", dependencies: ["KeyRotation", "CSQLite"]),
         .target(name: "KeyRotationRedis", dependencies: ["KeyRotation"]),

@@ -92,6 +92,7 @@ enum ScenarioCatalog {
         ManyKeysScenario(),
         ClientOverheadScenario(),
         RedisScenario(),
+        TransportScenario(),
         GatewayScenario(),
     ]
 

@@ -295,7 +295,7 @@ public final class AptosClient<C: Clock>: Sendable where C.Duration == Duration 
 }
 
 extension AptosClient where C == ContinuousClock {
-    /// Creates a client over `endpoints` that sends through `URLSessionTransport`, allowing every endpoint's host.
+    /// Creates a client over `endpoints` that sends through `CurlTransport` (Linux) or `URLSessionTransport`, allowing every endpoint's host.
     ///
     /// - Parameters:
     ///   - endpoints: The endpoints, in order of preference.
@@ -317,7 +317,7 @@ extension AptosClient where C == ContinuousClock {
         }
         self.init(
             endpoints: endpoints,
-            transport: URLSessionTransport(policy: policy),
+            transport: makeDefaultTransport(policy: policy),
             clock: ContinuousClock(),
             configuration: configuration
         )

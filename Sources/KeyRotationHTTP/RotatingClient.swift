@@ -452,7 +452,7 @@ public final class RotatingClient<C: Clock>: Sendable where C.Duration == Durati
 }
 
 extension RotatingClient where C == ContinuousClock {
-    /// Creates a client on the continuous clock that sends through `URLSessionTransport` with the profile's policy.
+    /// Creates a client on the continuous clock that sends through `CurlTransport` (Linux) or `URLSessionTransport` with the profile's policy.
     public convenience init(
         profile: ProviderProfile,
         rotator: KeyRotator<ContinuousClock>?,
@@ -462,7 +462,7 @@ extension RotatingClient where C == ContinuousClock {
         self.init(
             profile: profile,
             rotator: rotator,
-            transport: URLSessionTransport(policy: profile.transportPolicy(policy)),
+            transport: makeDefaultTransport(policy: profile.transportPolicy(policy)),
             clock: ContinuousClock(),
             configuration: configuration
         )

@@ -13,12 +13,26 @@ public struct TransportPolicy: Hashable, Sendable {
     /// there before it compresses a response.
     public static let defaultUserAgent = "KeyRotation/\(Self.sdkVersion) (gzip)"
 
-    /// The longest wait for the connection and the response head. Default 5 s.
+    /// The longest wait for the connection. Default 5 s.
     ///
-    /// Foundation does not report when a connection is established (on Linux it sits on libcurl, which it
-    /// does not let callers configure), so the transport bounds the time until the response head arrives.
-    /// A request that passes it fails with ``TransportError/Code/connectTimeout``.
+    /// `CurlTransport` (the default on Linux) bounds the connection itself (TCP and TLS); the request was then
+    /// never sent. Foundation reports no connect event, so `URLSessionTransport` bounds the time until the
+    /// response head arrives. A request that passes it fails with ``TransportError/Code/connectTimeout``.
     public var connectTimeout: Duration = .seconds(5)
+
+    /// The longest wait for the response head after the request started, or `nil` (the default): only
+    /// ``totalTimeout`` bounds it.
+    ///
+    /// Enforced by `CurlTransport` (fails with ``TransportError/Code/timeout``); `URLSessionTransport` bounds the
+    /// head by ``connectTimeout`` instead.
+    public var responseHeadTimeout: Duration? = nil
+
+    /// Whether the transport asks for compressed bodies and decodes them (`Accept-Encoding`). Default `true`.
+    ///
+    /// `CurlTransport` decodes as the body streams in and counts the decoded bytes against
+    /// ``maximumResponseSize``, so a compression bomb stops at the cap. `URLSessionTransport` on Linux always
+    /// decodes `gzip`, whatever this says.
+    public var decodesCompressedResponses: Bool = true
 
     /// The longest the whole exchange may take, from sending until the last byte of the body. Default 30 s.
     ///
@@ -83,6 +97,16 @@ public struct TransportPolicy: Hashable, Sendable {
     ///   ``TransportError/Code/hostNotAllowed`` (a host outside ``allowedHosts`` and ``allowedDomains`` that is
     ///   not loopback).
     public func validate(_ url: URL) throws(TransportError) {
+        do {
+            try self.check(url)
+        } catch {
+            var refusal = error
+            refusal.requestMayHaveBeenSent = false  // refused before anything was sent
+            throw refusal
+        }
+    }
+
+    private func check(_ url: URL) throws(TransportError) {
         let scheme = url.scheme?.lowercased() ?? ""
         guard let host = Self.host(of: url), !host.isEmpty else {
             throw TransportError(.invalidURL, "the URL has no host: give an absolute http(s) URL")

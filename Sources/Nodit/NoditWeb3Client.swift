@@ -216,7 +216,7 @@ public final class NoditWeb3Client<C: Clock>: Sendable where C.Duration == Durat
 }
 
 extension NoditWeb3Client where C == ContinuousClock {
-    /// Creates a client for `network` over `URLSessionTransport`, or `nil` for devnet (not served).
+    /// Creates a client for `network` over the default transport, or `nil` for devnet (not served).
     ///
     /// - Parameters:
     ///   - network: Mainnet or testnet.

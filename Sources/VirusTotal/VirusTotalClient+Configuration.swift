@@ -40,11 +40,16 @@ extension VirusTotalClient {
         /// Default 2: one automatic retry, after a backoff and on another key when there is one. More would let one
         /// bad indicator trip a key's circuit breaker (5 consecutive failures) and stall a batch.
         public var maximumAttempts: Int = 2
-        /// Timeouts, size cap and hosts of the HTTP transport (the base URL's host is added). Default: 20 s to the
-        /// response head, 30 s in all, 1 MiB bodies. The wait for the head is long because a lookup VirusTotal is
-        /// slow to answer has reached it and spends quota: giving up after a few seconds and asking again would
-        /// spend a second lookup (a quarter of a free key's minute) for the same answer.
-        public var transportPolicy = TransportPolicy(connectTimeout: .seconds(20))
+        /// Timeouts, size cap and hosts of the HTTP transport (the base URL's host is added). Default: 30 s in all,
+        /// 1 MiB bodies, and no shorter wait for the response head, because a lookup VirusTotal is slow to answer
+        /// has reached it and spends quota: giving up after a few seconds and asking again would spend a second
+        /// lookup (a quarter of a free key's minute) for the same answer. On Linux (`CurlTransport`) the connect
+        /// timeout bounds the connection alone: 5 s. Elsewhere (`URLSessionTransport`) it bounds the head: 20 s.
+        #if os(Linux)
+            public var transportPolicy = TransportPolicy(connectTimeout: .seconds(5))
+        #else
+            public var transportPolicy = TransportPolicy(connectTimeout: .seconds(20))
+        #endif
         /// The seed of the pool's and the backoff's randomness. Default random.
         public var seed: UInt64 = .random(in: .min ... .max)
 

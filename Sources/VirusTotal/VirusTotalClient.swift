@@ -242,7 +242,7 @@ public final class VirusTotalClient<C: Clock>: Sendable where C.Duration == Dura
 }
 
 extension VirusTotalClient where C == ContinuousClock {
-    /// Creates a client on the continuous clock that sends through `URLSessionTransport` (timeouts, size cap, no
+    /// Creates a client on the continuous clock that sends through `CurlTransport` (Linux) or `URLSessionTransport` (timeouts, size cap, no
     /// redirects, only VirusTotal's host or loopback).
     ///
     /// - Parameters:
@@ -254,7 +254,7 @@ extension VirusTotalClient where C == ContinuousClock {
         try self.init(
             keys: keys,
             configuration: configuration,
-            transport: URLSessionTransport(policy: profile.transportPolicy(configuration.transportPolicy)),
+            transport: makeDefaultTransport(policy: profile.transportPolicy(configuration.transportPolicy)),
             clock: ContinuousClock()
         )
     }
