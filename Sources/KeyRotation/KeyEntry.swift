@@ -77,6 +77,14 @@ struct KeyEntry: Sendable {
         return ready
     }
 
+    /// Whether the key waits only on the answer to a request it carries (one at a time: not proven yet, or refused
+    /// and not admitted again): it may be free the moment that answer comes, long before ``readyAt``'s bound.
+    func awaitsAnswer(at now: Timestamp) -> Bool {
+        guard self.inFlight > 0, self.run.isRefused || self.health.servesOneAtATime else { return false }
+        if case .blocked = self.health.availability(at: now) { return false }
+        return self.externalBlock <= now
+    }
+
     @inline(__always)
     func isReady(cost: Int, at now: Timestamp, spacing: Int64) -> Bool {
         self.readyAt(cost: cost, at: now, spacing: spacing) <= now

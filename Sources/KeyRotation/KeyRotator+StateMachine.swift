@@ -480,7 +480,7 @@ extension KeyRotatorCore {
                 actions.resumes.append((continuation, .failure(error)))
                 return actions
             case .notBefore(let eta):
-                if let deadline, deadline < eta {
+                if let deadline, deadline < eta, !self.mayBeFreeSooner(at: now) {
                     actions.resumes.append((continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline))))
                     return actions
                 }
@@ -528,7 +528,7 @@ extension KeyRotatorCore {
                     for waiter in self.waiters { actions.resumes.append((waiter.continuation, .failure(error))) }
                     self.waiters.removeAll()
                 case .notBefore(let eta):
-                    if let deadline = head.deadline, deadline < eta {
+                    if let deadline = head.deadline, deadline < eta, !self.mayBeFreeSooner(at: now) {
                         self.waiters.removeFirst()
                         actions.resumes.append(
                             (head.continuation, .failure(Self.deadlineError(eta: eta, deadline: deadline)))
@@ -555,6 +555,13 @@ extension KeyRotatorCore {
                 }
                 break
             }
+        }
+
+        /// Whether a key may be free before `eta`, the bound the limits give: one that waits only on the answer to
+        /// the request it carries (see ``KeyEntry/awaitsAnswer(at:)``). A waiter whose deadline is before `eta` then
+        /// waits until its deadline rather than being refused at once.
+        func mayBeFreeSooner(at now: Timestamp) -> Bool {
+            self.entries.contains { $0.awaitsAnswer(at: now) }
         }
 
         mutating func timerFired(generation: Int, at now: Timestamp) -> Actions {

@@ -80,3 +80,30 @@ import Testing
         #expect((0..<3).compactMap { _ in rotator.tryAcquire().lease }.count == 3)
     }
 }
+
+/// A caller with a short deadline is not refused at once because a new key's request is out: the answer may come
+/// any moment, long before the 60 s bound, and frees the key.
+@Suite struct UnprovenKeyDeadlineTests {
+    @Test func aShortDeadlineWaitsForTheProbesAnswer() async throws {
+        let clock = TestClock()
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: clock)
+        let probe = try #require(rotator.tryAcquire().lease)
+        let waiting = Task { try await rotator.acquire(deadline: clock.now.advanced(by: .seconds(5))) }
+        #expect(await settle { rotator.statistics().waiters == 1 })
+        clock.advance(by: .milliseconds(100))
+        probe.report(.success(latency: .milliseconds(100)))
+        let lease = try await waiting.value
+        #expect(lease.keyID == "a")
+    }
+
+    @Test func aShortDeadlineStillEndsAtTheDeadline() async throws {
+        let clock = TestClock()
+        let rotator = KeyRotator(keys: keys("a"), configuration: .init(), clock: clock)
+        let probe = try #require(rotator.tryAcquire().lease)
+        let waiting = Task { try await rotator.acquire(deadline: clock.now.advanced(by: .seconds(5))) }
+        #expect(await settle { rotator.statistics().waiters == 1 })
+        clock.advance(by: .seconds(5))
+        await #expect(throws: KeyRotatorError.self) { try await waiting.value }
+        probe.report(.success(latency: .zero))
+    }
+}
