@@ -16,6 +16,11 @@ extension RedisKeyStateStore {
         public var initialBackoff: Duration = .milliseconds(50)
         /// The longest wait between reconnects (default 2 s).
         public var maximumBackoff: Duration = .seconds(2)
+        /// How long every admission of the pool is held back after Redis came back empty (restarted without
+        /// persistence, failed over), so that every replica reconnects and writes back what it holds first
+        /// (default 3 s: keep it above ``maximumBackoff`` + ``connectTimeout``, the longest a busy replica takes
+        /// to reconnect).
+        public var restartGrace: Duration = .seconds(3)
         /// How long keys outlive the window or block they hold (default 60 s).
         public var expiryMargin: Duration = .seconds(60)
         /// What ``RedisKeyStateStore/admit(fingerprint:cost:limits:at:)`` does while Redis is unreachable

@@ -15,51 +15,23 @@ import Synchronization
 /// Keys look like `<prefix>{<fingerprint>}:<kind>…`: fingerprints only, never key material, and every key
 /// expires after the window or block it holds plus ``Configuration/expiryMargin``.
 ///
-/// One connection, guarded by this store's `Mutex`: network I/O happens inside that lock (never inside the
-/// rotator's), so calls from many threads are served one at a time. When Redis is out of reach the store acts
-/// as ``Configuration/whenUnavailable`` says and reconnects, with backoff, on later calls.
+/// One connection, pipelined automatically (``RedisLink``): calls from many threads at once are written in one
+/// batch and their replies matched in order, and no lock is held during network I/O. When Redis is out of reach
+/// the store acts as ``Configuration/whenUnavailable`` says and reconnects, with backoff, on later calls.
 public final class RedisKeyStateStore: KeyStateStore {
     /// The configuration the store was created with.
     public let configuration: Configuration
     private let state: Mutex<State>
+    private let link: RedisLink
     /// Tells this store's admission tokens and the sorted-set members it writes back after an outage apart from
     /// every other store's (64 random bits).
     private let instance = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16))
 
-    private struct WindowID: Hashable {
-        var fingerprint: String
-        var period: String
-        var start: Int64  // µs, server time
-    }
-
-    private struct Tally {
-        var throughRedis = 0
-        var inFallback = 0
-        var end: Int64  // µs, server time
-    }
-
-    /// A use the local fallback admitted in a strict window, to add to the window's sorted set once Redis is back.
-    private struct FallbackUse {
-        var fingerprint: String
-        var window: String  // µs, as in the scripts' limit triples
-        var acquiredAt: Timestamp  // the caller's instant, to settle and refund it
-        var at: Int64  // µs, on the server's clock as estimated from the last call
-        var cost: Int
-        /// Names its members in the sorted set (with the store's instance), so a write-back sent twice adds it once.
-        var serial: Int
-    }
-
     private struct State {
-        var connection: RedisConnection?
-        var hashes: [String: String] = [:]  // script → SHA1 on the current connection
-        var nextAttempt: ContinuousClock.Instant?
-        var backoff: Duration
-        var lastError: RedisError?
-        var hadOutage = false
         var fallback: [String: CompositeLimiter] = [:]
-        var tallies: [WindowID: Tally] = [:]
-        var fallbackUses: [FallbackUse] = []
-        /// Uses admitted in fallback so far (``FallbackUse/serial``).
+        /// What this replica wrote, to write back when Redis lost it.
+        var memory = RedisReplicaMemory()
+        /// Uses admitted in fallback so far: with the store's instance, the members they are written back as.
         var fallbackSerial = 0
         /// Admissions sent so far: with ``RedisKeyStateStore/instance``, each one's token.
         var admissions = 0
@@ -71,7 +43,11 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// A store for `configuration`. Connects lazily, on the first call.
     public init(configuration: Configuration) {
         self.configuration = configuration
-        self.state = Mutex(State(backoff: configuration.initialBackoff))
+        self.state = Mutex(State())
+        self.link = RedisLink(configuration: configuration)
+        self.link.setOnConnect { [unowned self] session, afterOutage throws(RedisError) in
+            try self.synchronize(afterOutage: afterOutage) { calls throws(RedisError) in try session.evaluate(calls) }
+        }
     }
 
     /// A store for the server at `url` (`redis://[[user]:password@]host[:port][/db]`).
@@ -85,12 +61,14 @@ public final class RedisKeyStateStore: KeyStateStore {
     ///
     /// - Throws: ``KeyStateStoreError`` (``KeyStateStoreError/Code/unavailable``) when Redis can't be reached.
     public func connect() throws {
-        let result = self.state.withLock { state in self.run(&state) { _, _ in () } }
-        if case .failure(let error) = result { throw self.unavailable(error) }
+        if case .failure(let error) = self.link.execute([]) { throw self.unavailable(error) }
     }
 
     /// Whether the store has a live connection now (it may still break on the next call).
-    public var isConnected: Bool { self.state.withLock { $0.connection?.isOpen ?? false } }
+    public var isConnected: Bool { self.link.isConnected }
+
+    /// Pipelined batches written so far and the scripts they carried.
+    package var pipelineStatistics: (batches: Int, calls: Int) { self.link.statistics }
 
     // MARK: KeyStateStore
 
@@ -126,39 +104,83 @@ public final class RedisKeyStateStore: KeyStateStore {
     /// that ran but whose reply was lost is answered from its first run instead of counting the use twice (see
     /// ``RedisScripts/admit``).
     package func admit(_ requests: [AdmissionRequest], at now: Timestamp) throws -> [StoreAdmission] {
-        let result = self.state.withLock { state -> Result<[StoreAdmission], RedisError> in
-            let calls = requests.map { request in
-                var keys = [self.baseKey(request.fingerprint)]
-                if let log = self.configuration.admissionLogKey { keys.append(log) }
-                state.admissions += 1
-                let arguments =
-                    [
-                        String(request.cost), self.marginMilliseconds, request.fingerprint,
-                        String(request.limits.count),
-                    ]
-                    + request.limits.flatMap(\.redisArguments)
-                    + ["\(self.instance)-\(state.admissions)", self.tokenMilliseconds]
-                return (script: RedisScripts.admit, keys: keys, arguments: arguments)
-            }
-            let outcome = self.run(&state) { connection, state throws(RedisError) -> [StoreAdmission] in
-                let replies = try self.evaluate(calls, on: connection, state: &state)
-                return try zip(requests, replies).map { request, reply throws(RedisError) in
-                    let (admission, server) = try Self.admission(reply, at: now, state: &state)
-                    if case .admitted = admission {
-                        self.tally(request, serverNow: server, inFallback: false, state: &state)
-                    }
-                    return admission
+        try self.admit(requests, at: now, mayResynchronize: true)
+    }
+
+    /// Admits `requests`; those the script sent back because Redis lost the pool's state (or this replica has
+    /// not written its own back to the current epoch) are admitted again after ``synchronize(afterOutage:_:)``.
+    private func admit(
+        _ requests: [AdmissionRequest],
+        at now: Timestamp,
+        mayResynchronize: Bool
+    ) throws -> [StoreAdmission] {
+        let (first, epoch) = self.state.withLock { state in
+            defer { state.admissions += requests.count }
+            return (state.admissions + 1, state.memory.epoch ?? "")
+        }
+        let tokens = requests.indices.map { "\(self.instance)-\(first + $0)" }
+        let calls = requests.indices.map { index in
+            let request = requests[index]
+            var keys = [self.baseKey(request.fingerprint), self.epochKey]
+            if let log = self.configuration.admissionLogKey { keys.append(log) }
+            let arguments =
+                [String(request.cost), self.marginMilliseconds, request.fingerprint, String(request.limits.count)]
+                + request.limits.flatMap(\.redisArguments) + [tokens[index], self.tokenMilliseconds, epoch]
+            return RedisScriptCall(script: .admit, keys: keys, arguments: arguments)
+        }
+        let outcome = self.execute(calls)
+        let result = self.state.withLock { state -> Result<[StoreAdmission?], RedisError> in
+            switch outcome {
+            case .success(let replies):
+                do throws(RedisError) {
+                    return .success(
+                        try requests.indices.map { index throws(RedisError) -> StoreAdmission? in
+                            let reply = try AdmissionReply(replies[index])
+                            if reply.flag == 2 { return nil }
+                            let admission = Self.admission(reply, at: now, state: &state)
+                            if case .admitted = admission {
+                                state.memory.recordAdmission(
+                                    requests[index],
+                                    token: tokens[index],
+                                    at: reply.server,
+                                    acquiredAt: now,
+                                    values: reply.values
+                                )
+                            }
+                            return admission
+                        }
+                    )
+                } catch {
+                    return .failure(error)
                 }
-            }
-            if case .failure = outcome, case .localFallback(let fraction) = self.configuration.whenUnavailable.wrapped {
+            case .failure(let error):
+                guard case .localFallback(let fraction) = self.configuration.whenUnavailable.wrapped else {
+                    return .failure(error)
+                }
                 return .success(requests.map { self.admitLocally($0, fraction: fraction, at: now, state: &state) })
             }
-            return outcome
         }
+        let answers: [StoreAdmission?]
         switch result {
-        case .success(let admissions): return admissions
+        case .success(let admissions): answers = admissions
         case .failure(let error): throw self.unavailable(error)
         }
+        let stale = answers.indices.filter { answers[$0] == nil }
+        guard !stale.isEmpty else { return answers.map { $0! } }
+        guard mayResynchronize else {
+            throw self.unavailable(
+                RedisError(.serverError, "Redis lost the pool's state again while this replica wrote its own back")
+            )
+        }
+        do throws(RedisError) {
+            try self.synchronize(afterOutage: false) { calls throws(RedisError) in try self.execute(calls).get() }
+        } catch {
+            throw self.unavailable(error)
+        }
+        var merged = answers
+        let again = try self.admit(stale.map { requests[$0] }, at: now, mayResynchronize: false)
+        for (index, admission) in zip(stale, again) { merged[index] = admission }
+        return merged.map { $0! }
     }
 
     /// What ``admit(fingerprint:cost:limits:at:)`` would answer now, recording nothing: the same script's
@@ -171,19 +193,21 @@ public final class RedisKeyStateStore: KeyStateStore {
         let arguments =
             [String(cost), self.marginMilliseconds, fingerprint, String(limits.count)]
             + limits.flatMap(\.redisArguments)
+        let outcome = self.execute(
+            [RedisScriptCall(script: RedisScript.peek, keys: [self.baseKey(fingerprint)], arguments: arguments)]
+        )
         let result = self.state.withLock { state -> Result<StoreAdmission, RedisError> in
-            let outcome = self.run(&state) { connection, state throws(RedisError) -> StoreAdmission in
-                let reply = try self.evaluate(
-                    [(RedisScripts.peek, [self.baseKey(fingerprint)], arguments)],
-                    on: connection,
-                    state: &state
-                )[0]
-                return try Self.admission(reply, at: now, state: &state).admission
-            }
-            if case .failure = outcome, case .localFallback = self.configuration.whenUnavailable.wrapped {
+            switch outcome {
+            case .success(let replies):
+                do throws(RedisError) {
+                    return .success(Self.admission(try AdmissionReply(replies[0]), at: now, state: &state))
+                } catch {
+                    return .failure(error)
+                }
+            case .failure(let error):
+                guard case .localFallback = self.configuration.whenUnavailable.wrapped else { return .failure(error) }
                 return .success(.admitted(remaining: nil))
             }
-            return outcome
         }
         switch result {
         case .success(let admission): return admission
@@ -217,7 +241,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         }
         guard completedAt > acquiredAt, !moving.isEmpty else { return }
         let duration = acquiredAt.duration(to: completedAt).nanoseconds / 1000
-        try self.runScript(RedisScripts.settle, fingerprint: fingerprint, at: completedAt) { _ in
+        try self.runScript(RedisScript.settle, fingerprint: fingerprint, at: completedAt) { _ in
             [String(cost), String(duration), self.marginMilliseconds, String(moving.count)]
                 + moving.flatMap(\.redisArguments)
         } onUnavailable: { state in
@@ -225,13 +249,10 @@ public final class RedisKeyStateStore: KeyStateStore {
                 limiter.settle(cost: cost, acquiredAt: acquiredAt, completedAt: completedAt)
                 state.fallback[fingerprint] = limiter
             }
+        }
+        self.state.withLock { state in
             let completion = Self.serverMicros(at: completedAt, state: state)
-            for index in state.fallbackUses.indices
-            where state.fallbackUses[index].fingerprint == fingerprint
-                && state.fallbackUses[index].acquiredAt == acquiredAt
-            {
-                state.fallbackUses[index].at = max(state.fallbackUses[index].at, completion)
-            }
+            state.memory.settle(fingerprint: fingerprint, acquiredAt: acquiredAt, completion: completion)
         }
     }
 
@@ -242,7 +263,7 @@ public final class RedisKeyStateStore: KeyStateStore {
         guard cost > 0 else { return }
         let token = "\(self.instance)-r-\(UUID().uuidString.prefix(13))"
         try self.runScript(
-            RedisScripts.refund,
+            RedisScript.refund,
             fingerprint: fingerprint,
             at: now
         ) { _ in
@@ -254,20 +275,15 @@ public final class RedisKeyStateStore: KeyStateStore {
                 limiter.refund(cost: cost, at: now)
                 state.fallback[fingerprint] = limiter
             }
-            // The use admitted at exactly `now` (a lease's acquiredAt) is not written back to the rolling windows;
-            // another instant matches nothing, and the use stays counted (never fewer than were sent).
-            for index in state.fallbackUses.indices
-            where state.fallbackUses[index].fingerprint == fingerprint && state.fallbackUses[index].acquiredAt == now {
-                state.fallbackUses[index].cost = max(0, state.fallbackUses[index].cost - cost)
-            }
-            state.fallbackUses.removeAll { $0.cost == 0 }
         }
+        // The use admitted at exactly `now` (a lease's acquiredAt) is not written back to the rolling windows.
+        self.state.withLock { $0.memory.refund(fingerprint: fingerprint, cost: cost, acquiredAt: now) }
     }
 
     /// Persists a health block, or clears it when `block` is `nil`. The block's end is placed on the server's
     /// clock by the offset between the caller's and the server's time measured at the last call.
     public func setBlock(_ block: StoredBlock?, fingerprint: String) throws {
-        try self.runScript(RedisScripts.setBlock, fingerprint: fingerprint, at: nil) { state in
+        try self.runScript(RedisScript.setBlock, fingerprint: fingerprint, at: nil) { state in
             guard let block else { return ["", "0", self.marginMilliseconds] }
             let callerNow =
                 state.lastCall.map { $0.caller.advanced(by: ContinuousClock.now - $0.at) } ?? Timestamp(Date())
@@ -284,15 +300,14 @@ public final class RedisKeyStateStore: KeyStateStore {
     public func blocks(fingerprints: [String], at now: Timestamp) throws -> [String: StoredBlock] {
         let unique = Array(Set(fingerprints))
         guard !unique.isEmpty else { return [:] }
-        let result = self.state.withLock { state in
-            self.run(&state) { connection, state throws(RedisError) -> [String: StoredBlock] in
-                let reply = try self.evaluate(
-                    [(RedisScripts.blocks, unique.map(self.baseKey), [])],
-                    on: connection,
-                    state: &state
-                )[0]
+        let outcome = self.execute(
+            [RedisScriptCall(script: RedisScript.blocks, keys: unique.map(self.baseKey), arguments: [])]
+        )
+        let result = outcome.flatMap { replies in
+            self.state.withLock { state -> Result<[String: StoredBlock], RedisError> in
+                let reply = replies[0]
                 guard case .array(let values) = reply, values.count == unique.count + 1, let server = values[0].integer
-                else { throw Self.unexpected(reply, "the blocks script") }
+                else { return .failure(Self.unexpected(reply, "the blocks script")) }
                 state.lastCall = (now, server, .now)
                 var blocks: [String: StoredBlock] = [:]
                 for (fingerprint, value) in zip(unique, values.dropFirst()) {
@@ -303,7 +318,7 @@ public final class RedisKeyStateStore: KeyStateStore {
                     let local = Self.callerTime(until, server: server, caller: now)
                     blocks[fingerprint] = StoredBlock(reason: reason, until: local)
                 }
-                return blocks
+                return .success(blocks)
             }
         }
         switch result {
@@ -325,7 +340,7 @@ public final class RedisKeyStateStore: KeyStateStore {
     ) throws {
         let reset = resetAt.map { String(($0.nanosecondsSinceEpoch &- now.nanosecondsSinceEpoch) / 1000) } ?? ""
         try self.runScript(
-            RedisScripts.observe,
+            RedisScript.observe,
             fingerprint: fingerprint,
             at: now
         ) { _ in
@@ -336,137 +351,45 @@ public final class RedisKeyStateStore: KeyStateStore {
 
     // MARK: Running
 
-    /// Runs `body` on a live connection, connecting first if needed (after the backoff), reconciling the
-    /// calendar windows after an outage, and retrying once on a fresh connection if the old one was closed.
-    private func run<T>(
-        _ state: inout State,
-        _ body: (RedisConnection, inout State) throws(RedisError) -> T
-    ) -> Result<T, RedisError> {
-        for attempt in 0..<2 {
-            let connection: RedisConnection
-            switch self.connection(&state) {
-            case .success(let live): connection = live
-            case .failure(let error): return .failure(error)
-            }
-            do throws(RedisError) {
-                return .success(try body(connection, &state))
-            } catch {
-                guard error.breaksConnection else { return .failure(error) }
-                connection.close()
-                state.connection = nil
-                state.hashes = [:]
-                state.hadOutage = true
-                state.lastError = error
-                // A closed connection (a restarted server, or one lost before the reply) gets one retry on a new
-                // connection: admissions and refunds carry tokens, so a script that had run counts once; the other
-                // scripts are idempotent or only ever count more. A timeout gets none: the script may still run.
-                if attempt == 0 && error.code == .connectionClosed { continue }
-                self.scheduleRetry(&state, after: error)
-                return .failure(error)
-            }
-        }
-        return .failure(state.lastError ?? RedisError(.connectionClosed, "Redis closed the connection twice"))
-    }
-
-    private func connection(_ state: inout State) -> Result<RedisConnection, RedisError> {
-        if let connection = state.connection, connection.isOpen { return .success(connection) }
-        if let next = state.nextAttempt, ContinuousClock.now < next {
-            return .failure(
-                state.lastError
-                    ?? RedisError(.connectionFailed, "Redis at \(self.configuration.endpoint) is unreachable")
-            )
-        }
-        do throws(RedisError) {
-            let connection = try RedisConnection(
-                endpoint: self.configuration.endpoint,
-                connectTimeout: self.configuration.connectTimeout,
-                ioTimeout: self.configuration.ioTimeout
-            )
-            let scripts = [
-                RedisScripts.admit, RedisScripts.peek, RedisScripts.settle, RedisScripts.refund, RedisScripts.setBlock,
-                RedisScripts.blocks, RedisScripts.observe, RedisScripts.reconcile, RedisScripts.reconcileStrict,
-            ]
-            let replies = try connection.pipeline(scripts.map { ["SCRIPT", "LOAD", $0] })
-            state.hashes = [:]
-            for (script, reply) in zip(scripts, replies) {
-                guard let hash = reply.string, hash.count == 40 else { throw Self.unexpected(reply, "SCRIPT LOAD") }
-                state.hashes[script] = hash
-            }
-            state.connection = connection
-            state.nextAttempt = nil
-            state.backoff = self.configuration.initialBackoff
-            if state.hadOutage {
-                state.hadOutage = false
-                try self.reconcile(on: connection, state: &state)
-            }
-            return .success(connection)
-        } catch {
-            state.connection?.close()
-            state.connection = nil
-            state.hadOutage = true
-            self.scheduleRetry(&state, after: error)
-            return .failure(error)
-        }
-    }
-
-    private func scheduleRetry(_ state: inout State, after error: RedisError) {
-        state.lastError = error
-        state.nextAttempt = ContinuousClock.now + state.backoff
-        state.backoff = min(state.backoff * 2, self.configuration.maximumBackoff)
-    }
-
-    /// `EVALSHA` for each call, pipelined; a `NOSCRIPT` (the server's script cache was flushed) reloads and
-    /// retries. Error replies become ``RedisError/Code/serverError``.
-    private func evaluate(
-        _ calls: [(script: String, keys: [String], arguments: [String])],
-        on connection: RedisConnection,
-        state: inout State
-    ) throws(RedisError) -> [RedisReply] {
-        func command(_ call: (script: String, keys: [String], arguments: [String])) -> [String] {
-            ["EVALSHA", state.hashes[call.script] ?? "", String(call.keys.count)] + call.keys + call.arguments
-        }
-        var replies = try connection.pipeline(calls.map(command))
-        for index in replies.indices {
-            guard case .error(let message) = replies[index] else { continue }
-            if message.hasPrefix("NOSCRIPT") {
-                let load = try connection.command(["SCRIPT", "LOAD", calls[index].script])
-                guard let hash = load.string else { throw Self.unexpected(load, "SCRIPT LOAD") }
-                state.hashes[calls[index].script] = hash
-                replies[index] = try connection.command(command(calls[index]))
-            }
-            if case .error(let message) = replies[index] {
-                throw RedisError(
-                    .serverError,
-                    "Redis at \(connection.address) refused the store's script: \(message.prefix(300))"
+    /// Runs `calls` in the link's next pipelined batch; an error reply fails them with
+    /// ``RedisError/Code/serverError``.
+    private func execute(_ calls: [RedisScriptCall]) -> Result<[RedisReply], RedisError> {
+        self.link.execute(calls).flatMap { replies in
+            for reply in replies {
+                guard case .error(let message) = reply else { continue }
+                return .failure(
+                    RedisError(
+                        .serverError,
+                        "Redis at \(self.configuration.endpoint) refused the store's script: \(message.prefix(300))"
+                    )
                 )
             }
+            return .success(replies)
         }
-        return replies
     }
 
     /// Runs a one-key script; on failure, `onUnavailable` (fallback) or throws (fail closed).
     private func runScript(
-        _ script: String,
+        _ script: RedisScript,
         fingerprint: String,
         at now: Timestamp?,
         arguments: @Sendable (State) -> [String],
         onUnavailable: @Sendable (inout State) -> Void
     ) throws {
+        let values = self.state.withLock { arguments($0) }
+        let outcome = self.execute(
+            [RedisScriptCall(script: script, keys: [self.baseKey(fingerprint)], arguments: values)]
+        )
         let result = self.state.withLock { state -> Result<Void, RedisError> in
-            let outcome = self.run(&state) { connection, state throws(RedisError) in
-                let values = arguments(state)
-                let reply = try self.evaluate(
-                    [(script, [self.baseKey(fingerprint)], values)],
-                    on: connection,
-                    state: &state
-                )[0]
-                if let now, let server = reply.integer { state.lastCall = (now, server, .now) }
-            }
-            if case .failure = outcome, case .localFallback = self.configuration.whenUnavailable.wrapped {
+            switch outcome {
+            case .success(let replies):
+                if let now, let server = replies[0].integer { state.lastCall = (now, server, .now) }
+                return .success(())
+            case .failure(let error):
+                guard case .localFallback = self.configuration.whenUnavailable.wrapped else { return .failure(error) }
                 onUnavailable(&state)
                 return .success(())
             }
-            return outcome
         }
         if case .failure(let error) = result { throw self.unavailable(error) }
     }
@@ -492,95 +415,69 @@ public final class RedisKeyStateStore: KeyStateStore {
         state.fallback[request.fingerprint] = limiter
         // Place the use on the server's timeline for the windows it counts in once Redis is back.
         let server = Self.serverMicros(at: now, state: state)
-        self.tally(request, serverNow: server, inFallback: true, state: &state)
-        var windows: Set<String> = []
-        for limit in request.limits {
-            guard case .strict = limit.wrapped, request.cost > 0 else { continue }
-            let window = limit.redisArguments[2]
-            guard windows.insert(window).inserted else { continue }
-            state.fallbackSerial += 1
-            state.fallbackUses.append(
-                FallbackUse(
-                    fingerprint: request.fingerprint,
-                    window: window,
-                    acquiredAt: now,
-                    at: server,
-                    cost: request.cost,
-                    serial: state.fallbackSerial
-                )
-            )
-        }
-        // Uses that have left their window can't matter any more.
-        state.fallbackUses.removeAll { use in (Int64(use.window) ?? 0) < server - use.at }
+        state.fallbackSerial += 1
+        state.memory.recordFallback(
+            request,
+            member: "f\(self.instance)-\(state.fallbackSerial)",
+            at: server,
+            acquiredAt: now
+        )
         return .admitted(remaining: remaining)
     }
 
-    /// Counts a use in this process's view of the calendar windows, to restore them in Redis after an outage.
-    private func tally(_ request: AdmissionRequest, serverNow: Int64, inFallback: Bool, state: inout State) {
-        var seen: Set<CalendarPeriod> = []
-        let instant = Timestamp(nanosecondsSinceEpoch: serverNow &* 1000)
-        for limit in request.limits {
-            guard case .calendar(_, let period) = limit.wrapped, seen.insert(period).inserted else { continue }
-            let id = WindowID(
-                fingerprint: request.fingerprint,
-                period: period.redisCode,
-                start: period.start(containing: instant).nanosecondsSinceEpoch / 1000
-            )
-            var tally = state.tallies[id] ?? Tally(end: period.end(containing: instant).nanosecondsSinceEpoch / 1000)
-            if inFallback { tally.inFallback += request.cost } else { tally.throughRedis += request.cost }
-            if state.tallies[id] == nil { state.tallies = state.tallies.filter { $0.value.end > serverNow } }
-            state.tallies[id] = tally
-        }
-    }
+    // MARK: Redis losing its state
 
-    /// After an outage: each current calendar window in Redis becomes at least what this process counted
-    /// through Redis (the server may have restarted empty), plus what it admitted in fallback.
-    private func reconcile(on connection: RedisConnection, state: inout State) throws(RedisError) {
-        let windows = Array(state.tallies)
-        var calls: [(script: String, keys: [String], arguments: [String])] = windows.map { id, tally in
-            (
-                RedisScripts.reconcile, [self.baseKey(id.fingerprint)],
-                [
-                    id.period, String(id.start), String(tally.throughRedis), String(tally.inFallback),
-                    self.marginMilliseconds,
-                ]
-            )
-        }
-        // Strict windows: each unit the fallback admitted, at its instant (the script drops those that left).
-        var uses: [String: [String: [String]]] = [:]  // fingerprint → window → member, instant, …
-        for use in state.fallbackUses {
-            for unit in 1...use.cost {
-                uses[use.fingerprint, default: [:]][use.window, default: []]
-                    .append(contentsOf: ["f\(self.instance)-\(use.serial)-\(unit)", String(use.at)])
+    /// Checks the pool's epoch (creating it if Redis has none: a new pool, or a Redis that restarted empty or failed
+    /// over) and writes back what this replica holds when its state belongs to an older epoch (everything) or
+    /// after an outage (what the fallback admitted). Runs on each new connection, before any other call, and when
+    /// an admission finds the epoch gone.
+    private func synchronize(
+        afterOutage: Bool,
+        _ evaluate: ([RedisScriptCall]) throws(RedisError) -> [RedisReply]
+    ) throws(RedisError) {
+        func checked(_ calls: [RedisScriptCall]) throws(RedisError) -> [RedisReply] {
+            let replies = try evaluate(calls)
+            for reply in replies {
+                if case .error(let message) = reply {
+                    throw RedisError(.serverError, "Redis refused the store's write-back: \(message.prefix(300))")
+                }
             }
+            return replies
         }
-        for (fingerprint, windows) in uses {
-            for (window, members) in windows {
-                calls.append(
-                    (
-                        RedisScripts.reconcileStrict, [self.baseKey(fingerprint)],
-                        [window, self.marginMilliseconds] + members
-                    )
-                )
-            }
+        let known = self.state.withLock { $0.memory.epoch }
+        // A replica that held state when Redis lost it holds every admission back for the grace, so the others
+        // can write theirs back first; a new one has nothing to wait for.
+        let grace = known == nil ? 0 : self.configuration.restartGrace.nanoseconds / 1000
+        let name = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16))
+        let reply = try checked([
+            RedisScriptCall(script: .epoch, keys: [self.epochKey], arguments: [name, String(grace)])
+        ])
+        guard let mark = reply[0].string, let bar = mark.firstIndex(of: "|") else {
+            throw Self.unexpected(reply[0], "the epoch script")
         }
-        guard !calls.isEmpty else { return }
-        _ = try self.evaluate(calls, on: connection, state: &state)
-        state.fallbackUses = []
-        for (id, tally) in windows {
-            state.tallies[id] = Tally(
-                throughRedis: tally.throughRedis + tally.inFallback,
-                inFallback: 0,
-                end: tally.end
-            )
+        let epoch = String(mark[..<bar])
+        let lost = known != nil && known != epoch
+        guard lost || afterOutage else {
+            self.state.withLock { $0.memory.epoch = epoch }
+            return
         }
-        state.fallback = [:]
+        let memory = self.state.withLock { $0.memory }
+        let calls = memory.writeBack(full: lost, margin: self.marginMilliseconds, baseKey: self.baseKey)
+        if !calls.isEmpty { _ = try checked(calls) }
+        self.state.withLock { state in
+            state.memory.wroteBack(memory)
+            state.memory.epoch = epoch
+            state.fallback = [:]
+        }
     }
 
     // MARK: Helpers
 
-    /// `<prefix>{<fingerprint>}`: the hash tag keeps one key's records in one cluster slot.
-    private func baseKey(_ fingerprint: String) -> String { "\(self.configuration.keyPrefix){\(fingerprint)}" }
+    /// `{<prefix>}<fingerprint>`: the hash tag keeps a pool's records in one cluster slot.
+    private func baseKey(_ fingerprint: String) -> String { "{\(self.configuration.keyPrefix)}\(fingerprint)" }
+
+    /// The pool's epoch marker (``RedisScripts/epoch``).
+    private var epochKey: String { "{\(self.configuration.keyPrefix)}epoch" }
 
     private var marginMilliseconds: String { String(max(1, self.configuration.expiryMargin.nanoseconds / 1_000_000)) }
 
@@ -603,26 +500,31 @@ public final class RedisKeyStateStore: KeyStateStore {
             ?? now.nanosecondsSinceEpoch / 1000
     }
 
-    /// An admission script's reply as the caller's answer (ETAs on the caller's timeline), and the server's now.
-    private static func admission(
-        _ reply: RedisReply,
-        at now: Timestamp,
-        state: inout State
-    ) throws(RedisError) -> (admission: StoreAdmission, server: Int64) {
-        let (admitted, value, server) = try Self.triple(reply)
-        state.lastCall = (now, server, .now)
-        guard admitted else {
-            if value < 0 { return (.notBefore(.distantFuture), server) }
-            return (.notBefore(Self.callerTime(value, server: server, caller: now)), server)
+    /// An admission script's reply: `{flag, value, server now, per-limit state…}`.
+    private struct AdmissionReply {
+        var flag: Int64
+        var value: Int64
+        var server: Int64
+        var values: [Int64]?
+
+        init(_ reply: RedisReply) throws(RedisError) {
+            guard case .array(let items) = reply, items.count >= 3, let flag = items[0].integer,
+                let value = items[1].integer, let server = items[2].integer
+            else { throw RedisKeyStateStore.unexpected(reply, "the admission script") }
+            (self.flag, self.value, self.server) = (flag, value, server)
+            let rest = items.dropFirst(3).compactMap(\.integer)
+            self.values = items.count > 3 && rest.count == items.count - 3 ? rest : nil
         }
-        return (.admitted(remaining: value < 0 ? nil : Int(value)), server)
     }
 
-    private static func triple(_ reply: RedisReply) throws(RedisError) -> (Bool, Int64, Int64) {
-        guard case .array(let values) = reply, values.count == 3, let flag = values[0].integer,
-            let value = values[1].integer, let server = values[2].integer
-        else { throw Self.unexpected(reply, "the admission script") }
-        return (flag == 1, value, server)
+    /// An admission script's reply as the caller's answer (ETAs on the caller's timeline).
+    private static func admission(_ reply: AdmissionReply, at now: Timestamp, state: inout State) -> StoreAdmission {
+        state.lastCall = (now, reply.server, .now)
+        guard reply.flag == 1 else {
+            if reply.value < 0 { return .notBefore(.distantFuture) }
+            return .notBefore(Self.callerTime(reply.value, server: reply.server, caller: now))
+        }
+        return .admitted(remaining: reply.value < 0 ? nil : Int(reply.value))
     }
 
     private static func unexpected(_ reply: RedisReply, _ what: String) -> RedisError {

@@ -1,8 +1,9 @@
 /// The Lua scripts the store runs on the server: each decision is one script, so it is atomic across every
 /// process and machine, and reads the server's clock (`TIME`), so the callers' clocks never matter.
 ///
-/// Times inside the scripts are integer microseconds since the Unix epoch (exact in Lua's doubles). Keys of one
-/// fingerprint share the hash tag `{fingerprint}`, so they live in one slot. Every key written gets an expiry:
+/// Times inside the scripts are integer microseconds since the Unix epoch (exact in Lua's doubles). Every key of
+/// one pool shares the hash tag `{<prefix>}`, so a pool lives in one slot (what a Redis Cluster needs of a script's
+/// keys; not tested against a Cluster here). Every key written gets an expiry:
 /// its window (or arrival time) plus a margin, so a pool that is gone leaves nothing behind.
 ///
 /// Limits travel as triples in `ARGV`: `c limit period` (calendar; period m, h, d or M), `s limit windowµs`
@@ -51,9 +52,13 @@ enum RedisScripts {
 
         """
 
-    /// `KEYS[1]` base key, `KEYS[2]` optional audit list; `ARGV`: cost, margin ms, fingerprint, limit count,
-    /// limits, then optionally an admission token and how long to keep it (ms). Returns `{admitted 1|0, remaining
-    /// or ETA µs (-1: none / never), server now µs}`.
+    /// `KEYS[1]` base key, `KEYS[2]` the pool's epoch marker, `KEYS[3]` optional audit list; `ARGV`: cost, margin
+    /// ms, fingerprint, limit count, limits, an admission token, how long to keep it (ms), and the epoch the caller's
+    /// state belongs to. Returns `{admitted 1|0, remaining or ETA µs (-1: none / never), server now µs}`, and on an
+    /// admission each limit's state after it (calendar: the count; GCRA: the arrival time; others 0), or
+    /// `{2, 0, now}` when the marker is gone or names another epoch: Redis lost its state (restarted empty, failed
+    /// over) or this caller has not written its own back yet (see ``epoch``). While the marker's grace runs, every
+    /// admission is refused until its end, so each replica can write its state back first.
     ///
     /// The token makes a retried admission idempotent: an admitted use keeps its answer under
     /// `<base>:n:<token>` for that long, and the same token again (a retry whose first reply was lost with the
@@ -61,9 +66,17 @@ enum RedisScripts {
     /// retried refusal simply decides again.
     static let admit = preamble + replay + decision + record
 
-    /// The first answer to an admission whose token was already admitted, if any (see ``admit``).
+    /// The epoch check, then the first answer to an admission whose token was already admitted, if any (see
+    /// ``admit``).
     private static let replay = """
         local token = ARGV[5 + 3 * tonumber(ARGV[4])]
+        local known = ARGV[7 + 3 * tonumber(ARGV[4])]
+        if known then
+          local mark = redis.call('GET', KEYS[2])
+          if not mark or string.sub(mark, 1, #known + 1) ~= known .. '|' then return {2, 0, now} end
+          local grace = tonumber(string.sub(mark, #known + 2))
+          if grace and grace > now then return {0, grace, now} end
+        end
         if token then
           local first = redis.call('GET', base .. ':n:' .. token)
           if first then return {1, tonumber(first), now} end
@@ -151,11 +164,13 @@ enum RedisScripts {
 
     /// Records an admitted use (after ``decision``) and answers `{1, remaining or -1, now}`.
     private static let record = """
-        local done, spacing = {}, nil
+        local done, spacing, out = {}, nil, {1, remaining or -1, now}
         for i = 1, n do
           local kind, a, b = kinds[i], as[i], bs[i]
           local id = kind .. ':' .. b
           if kind == 'g' then id = 'g:' .. a .. ':' .. b end
+          out[3 + i] = 0
+          if kind == 'c' then out[3 + i] = used[i] + cost elseif kind == 'g' then out[3 + i] = used[i] end
           if not done[id] then
             done[id] = true
             if kind == 'c' then
@@ -163,7 +178,8 @@ enum RedisScripts {
             elseif kind == 's' then
               local key = strictKey(b)
               redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now - tonumber(b)))
-              for u = 1, cost do redis.call('ZADD', key, fmt(now), fmt(now) .. '-' .. (used[i] + u)) end
+              local name = token or (fmt(now) .. '-' .. used[i])
+              for u = 1, cost do redis.call('ZADD', key, fmt(now), name .. '-' .. u) end
               redis.call('PEXPIRE', key, ttl(now + tonumber(b), margin))
             elseif kind == 'p' then
               spacing = math.max(spacing or 0, tonumber(a))
@@ -173,15 +189,62 @@ enum RedisScripts {
           end
         end
         if spacing then redis.call('SET', base .. ':p', fmt(now), 'PX', ttl(now + spacing, margin)) end
-        if KEYS[2] then
-          redis.call('RPUSH', KEYS[2], ARGV[3] .. ' ' .. fmt(now))
-          redis.call('PEXPIRE', KEYS[2], 3600000)
+        if KEYS[3] then
+          redis.call('RPUSH', KEYS[3], ARGV[3] .. ' ' .. fmt(now))
+          redis.call('PEXPIRE', KEYS[3], 3600000)
         end
         if token then
           redis.call('SET', base .. ':n:' .. token, fmt(remaining or -1), 'PX', tonumber(ARGV[6 + 3 * n]))
         end
-        return {1, remaining or -1, now}
+        return out
         """
+
+    /// The pool's epoch: `KEYS[1]` the marker, `ARGV`: a new epoch's name and its grace (µs). A missing marker (a
+    /// new pool, or a Redis that lost its state) becomes `<name>|<now + grace>`, kept without expiry; returns the
+    /// marker. A replica whose state belongs to an older epoch writes it back (``restore``, ``reconcile``) before
+    /// it admits again; the grace holds every admission back meanwhile. The marker expires 35 days (longer than
+    /// any window) after the last connection that checked it: a pool connected that long without reconnecting
+    /// writes its state back once more, harmlessly (every merge is a maximum or a union).
+    static let epoch = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local mark = redis.call('GET', KEYS[1])
+        if not mark then
+          mark = ARGV[1] .. '|' .. string.format('%.0f', now + tonumber(ARGV[2]))
+        end
+        redis.call('SET', KEYS[1], mark, 'PX', 3024000000)
+        return mark
+        """
+
+    /// A replica's state written back, merged so nothing is under-counted. `KEYS[1]` base key; `ARGV`: margin ms,
+    /// then quadruples: `s windowµs member atµs` (a use in a strict window, added if still inside it; `ZADD GT`
+    /// never moves a use earlier), `g intervalµs burst tatµs` (the later arrival time wins), `p spacingµs lastµs 0`
+    /// (the later last use wins).
+    static let restore =
+        preamble + """
+            local margin = tonumber(ARGV[1])
+            for i = 2, #ARGV - 3, 4 do
+              local kind, a, b, c = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+              if kind == 's' then
+                local w, at = tonumber(a), math.min(tonumber(c), now)
+                if at > now - w then
+                  redis.call('ZADD', strictKey(a), 'GT', fmt(at), b)
+                  redis.call('PEXPIRE', strictKey(a), ttl(now + w, margin))
+                end
+              elseif kind == 'g' then
+                local tat, key = tonumber(c), gcraKey(a, b)
+                if tat > now and tat > tonumber(redis.call('GET', key) or '0') then
+                  redis.call('SET', key, fmt(tat), 'PX', ttl(tat, margin))
+                end
+              elseif kind == 'p' then
+                local last, spacing = tonumber(b), tonumber(a)
+                if last + spacing > now and last > tonumber(redis.call('GET', base .. ':p') or '-1') then
+                  redis.call('SET', base .. ':p', fmt(last), 'PX', ttl(last + spacing, margin))
+                end
+              end
+            end
+            return now
+            """
 
     /// Gives back `cost` units in the current windows. `ARGV`: cost, margin ms, limit count, limits, then
     /// optionally a token and how long to keep it (ms): a refund whose token was seen already gives nothing back
@@ -329,24 +392,25 @@ enum RedisScripts {
             end
             return now
             """
+}
 
-    /// After an outage: the uses a local fallback admitted in one strict window, added to its sorted set if they
-    /// are still inside it. `ARGV`: window µs, margin ms, then for each unit a member name (unique to the unit, so
-    /// a write-back sent twice adds it once) and its instant in µs on the server's clock (as estimated by the
-    /// caller; never later than now).
-    static let reconcileStrict =
-        preamble + """
-            local w = tonumber(ARGV[1])
-            local key = strictKey(ARGV[1])
-            local added = 0
-            for i = 3, #ARGV - 1, 2 do
-              local at = math.min(tonumber(ARGV[i + 1]), now)
-              if at > now - w then
-                redis.call('ZADD', key, fmt(at), ARGV[i])
-                added = added + 1
-              end
-            end
-            if added > 0 then redis.call('PEXPIRE', key, ttl(now + w, tonumber(ARGV[2]))) end
-            return added
-            """
+/// Names one of ``RedisScripts``: what a call runs (cheap to hash, unlike the script's text).
+enum RedisScript: Int, CaseIterable, Sendable {
+    case admit, peek, settle, refund, setBlock, blocks, observe, reconcile, epoch, restore
+
+    /// The script's Lua source.
+    var source: String {
+        switch self {
+        case .admit: RedisScripts.admit
+        case .peek: RedisScripts.peek
+        case .settle: RedisScripts.settle
+        case .refund: RedisScripts.refund
+        case .setBlock: RedisScripts.setBlock
+        case .blocks: RedisScripts.blocks
+        case .observe: RedisScripts.observe
+        case .reconcile: RedisScripts.reconcile
+        case .epoch: RedisScripts.epoch
+        case .restore: RedisScripts.restore
+        }
+    }
 }

@@ -140,14 +140,16 @@ final class RedisKeyStateStoreTests {
             connectTimeout: .seconds(1),
             ioTimeout: .seconds(2)
         )
-        guard case .array(let reply) = try connection.command(["KEYS", "\(self.prefix)*"]) else {
+        guard case .array(let reply) = try connection.command(["KEYS", "{\(self.prefix)}*"]) else {
             Issue.record("KEYS did not answer an array")
             return
         }
         let names = reply.compactMap(\.string)
-        #expect(names.count >= 4)
+        #expect(names.count >= 5)
+        #expect(names.contains("{\(self.prefix)}epoch"), "the pool's epoch marker")
         for name in names {
-            #expect(name.contains(key.fingerprint) && !name.contains("super-secret"))
+            #expect(name.hasSuffix("}epoch") || name.contains(key.fingerprint))
+            #expect(!name.contains("super-secret"))
             let ttl = try connection.command(["PTTL", name]).integer ?? -1
             #expect(ttl > 0, "\(name) has no expiry")
             let type = try connection.command(["TYPE", name]).string

@@ -65,7 +65,7 @@ final class RedisPeekSettleTests {
 
     /// The sorted set of a strict window of `window` on `fingerprint`.
     private func strictKey(_ fingerprint: String, _ window: Duration) -> String {
-        "\(self.prefix){\(fingerprint)}:s:\(window.nanoseconds / 1000)"
+        "{\(self.prefix)}\(fingerprint):s:\(window.nanoseconds / 1000)"
     }
 
     // MARK: peek
@@ -211,7 +211,7 @@ final class RedisPeekSettleTests {
         let after = try inspector.time()
         let settled = try #require(try inspector.scores(self.strictKey("moved", .seconds(30))).first).score
         #expect(settled > admittedAt && settled >= before && settled <= after)
-        let lastUse = try #require(try inspector.command(["GET", "\(self.prefix){moved}:p"]).integer)
+        let lastUse = try #require(try inspector.command(["GET", "{\(self.prefix)}moved:p"]).integer)
         #expect(lastUse == settled, "spacing counts from the same server instant")
         let now = self.now
         let peekedBefore = try inspector.time()
@@ -223,7 +223,7 @@ final class RedisPeekSettleTests {
             #expect(eta <= now.advanced(by: .microseconds(settled + 30_000_000 - peekedBefore)))
         }
         // The last use never moves back: a settle whose completion is older leaves the later value.
-        try inspector.command(["SET", "\(self.prefix){moved}:p", String(after + 100_000_000), "PX", "60000"])
+        try inspector.command(["SET", "{\(self.prefix)}moved:p", String(after + 100_000_000), "PX", "60000"])
         try first.settle(
             fingerprint: "moved",
             cost: 1,
@@ -231,7 +231,7 @@ final class RedisPeekSettleTests {
             completedAt: acquiredAt.advanced(by: .seconds(1)),
             limits: [.minimumSpacing(.seconds(40))]
         )
-        #expect(try inspector.command(["GET", "\(self.prefix){moved}:p"]).integer == after + 100_000_000)
+        #expect(try inspector.command(["GET", "{\(self.prefix)}moved:p"]).integer == after + 100_000_000)
     }
 
     /// Through a rotator: reporting a lease settles its use in Redis, so the use's score is at least the server's

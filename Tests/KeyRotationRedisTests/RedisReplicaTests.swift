@@ -81,6 +81,7 @@ struct RedisReplicaTests {
         configuration.admissionLogKey = "restart:admitted"
         configuration.maximumBackoff = .milliseconds(100)
         configuration.connectTimeout = .milliseconds(200)
+        configuration.restartGrace = .milliseconds(300)
         let store = RedisKeyStateStore(configuration: configuration)
         try store.connect()
         let keys = (1...3).map {
@@ -143,7 +144,7 @@ struct RedisReplicaTests {
         #expect(resumed.count >= 20, "admissions through the restarted Redis: \(resumed.count)")
         let afterRestart = uses.filter { $0.at > restartedAt }.count
         #expect(afterRestart >= 20)
-        guard case .array(let names) = try connection.command(["KEYS", "restart:*:c:d:*"]) else {
+        guard case .array(let names) = try connection.command(["KEYS", "{restart:}*:c:d:*"]) else {
             Issue.record("no daily counters after the restart")
             return
         }

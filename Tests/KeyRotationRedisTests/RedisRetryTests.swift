@@ -117,14 +117,14 @@ final class RedisRetryTests {
     private var now: Timestamp { Timestamp(Date()) }
 
     @Test func anAdmissionWhoseReplyWasLostCountsOnceAndAnswersAsItsFirstRun() throws {
-        let proxy = try ReplyDroppingProxy(upstream: try RedisEndpoint(url: self.url), trigger: "EVALSHA")
+        let proxy = try ReplyDroppingProxy(upstream: try RedisEndpoint(url: self.url), trigger: "}lost")
         let store = try self.store(through: proxy)
         let limits: [RateLimit] = [.perDay(3), .strict(3, per: .seconds(60))]
         #expect(try store.admit(fingerprint: "lost", cost: 1, limits: limits, at: self.now) == .admitted(remaining: 2))
         #expect(proxy.hasDropped, "the first admission's reply was dropped")
         let inspector = try RedisInspector(url: self.url)
-        #expect(try inspector.scores("\(self.prefix){lost}:s:60000000").count == 1)
-        guard case .array(let days) = try inspector.command(["KEYS", "\(self.prefix){lost}:c:d:*"]) else {
+        #expect(try inspector.scores("{\(self.prefix)}lost:s:60000000").count == 1)
+        guard case .array(let days) = try inspector.command(["KEYS", "{\(self.prefix)}lost:c:d:*"]) else {
             Issue.record("KEYS did not answer an array")
             return
         }
@@ -134,7 +134,7 @@ final class RedisRetryTests {
     }
 
     @Test func aPipelinedBatchWhoseRepliesWereLostCountsEachAdmissionOnce() throws {
-        let proxy = try ReplyDroppingProxy(upstream: try RedisEndpoint(url: self.url), trigger: "EVALSHA")
+        let proxy = try ReplyDroppingProxy(upstream: try RedisEndpoint(url: self.url), trigger: "}batch")
         let store = try self.store(through: proxy)
         let requests = (0..<4).map { _ in
             RedisKeyStateStore.AdmissionRequest(fingerprint: "batch", cost: 1, limits: [.perDay(3)])
@@ -144,7 +144,7 @@ final class RedisRetryTests {
         #expect(answers.prefix(3) == [.admitted(remaining: 2), .admitted(remaining: 1), .admitted(remaining: 0)])
         #expect(answers.last.map { if case .notBefore = $0 { true } else { false } } == true)
         let inspector = try RedisInspector(url: self.url)
-        guard case .array(let days) = try inspector.command(["KEYS", "\(self.prefix){batch}:c:d:*"]) else {
+        guard case .array(let days) = try inspector.command(["KEYS", "{\(self.prefix)}batch:c:d:*"]) else {
             Issue.record("KEYS did not answer an array")
             return
         }
@@ -158,7 +158,7 @@ final class RedisRetryTests {
         configuration.keyPrefix = self.prefix
         let admitting = RedisKeyStateStore(configuration: configuration)
         for _ in 0..<3 { _ = try admitting.admit(fingerprint: "refund", cost: 1, limits: limits, at: self.now) }
-        let proxy = try ReplyDroppingProxy(upstream: try RedisEndpoint(url: self.url), trigger: "EVALSHA")
+        let proxy = try ReplyDroppingProxy(upstream: try RedisEndpoint(url: self.url), trigger: "}refund")
         let store = try self.store(through: proxy)
         try store.refund(fingerprint: "refund", cost: 1, limits: limits, at: self.now)
         #expect(proxy.hasDropped, "the refund's reply was dropped")
