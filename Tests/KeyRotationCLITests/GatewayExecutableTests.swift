@@ -48,7 +48,7 @@ import Testing
             try process.run()
             self.process = process
             var port: Int?
-            for _ in 0..<200 where port == nil {
+            for _ in 0..<800 where port == nil {
                 let text = (try? String(contentsOf: self.stderrURL, encoding: .utf8)) ?? ""
                 if let range = text.range(of: #"on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
                     port = Int(text[range].split(separator: ":").last ?? "")
@@ -225,7 +225,7 @@ import Testing
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
         }
-        for _ in 0..<200 where upstream.requests.count < 4 { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<1_000 where upstream.requests.count < 4 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(upstream.requests.count == 4)
         let status = await Task.detached { gateway.terminate() }.value
         #expect(status != nil)
