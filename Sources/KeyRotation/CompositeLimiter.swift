@@ -11,8 +11,8 @@ public struct CompositeLimiter: RateLimiter, Hashable {
     }
 
     /// The limits, in the order given.
-    public private(set) var limits: [RateLimit]
-    private(set) var parts: [Part]
+    public internal(set) var limits: [RateLimit]
+    var parts: [Part]
 
     /// Creates limiters for `limits`, unused at `now`.
     public init(_ limits: [RateLimit], now: Timestamp) {
@@ -21,19 +21,26 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         self.settlesAtCompletion = self.parts.contains { Self.settles($0) }
     }
 
-    private static func settles(_ part: Part) -> Bool {
+    static func settles(_ part: Part) -> Bool {
         switch part {
         case .strict, .spacing: true
         default: false
         }
     }
 
-    private static func makePart(_ limit: RateLimit, now: Timestamp) -> Part {
+    static func makePart(_ limit: RateLimit, now: Timestamp) -> Part {
         switch limit.wrapped {
         case .tokenBucket(let capacity, let interval):
             .tokenBucket(TokenBucketLimiter(capacity: capacity, refillInterval: interval, now: now))
-        case .gcra(let rate, let period, let burst):
-            .gcra(GCRALimiter(rate: rate, period: period, burst: burst, now: now))
+        case .gcra(_, _, let burst):
+            .gcra(
+                GCRALimiter(
+                    emissionNanoseconds: limit.unitNanoseconds,
+                    burst: burst,
+                    level: .units(burst, unit: limit.unitNanoseconds),
+                    at: now
+                )
+            )
         case .minimumSpacing(let interval): .spacing(MinimumSpacingLimiter(interval: interval))
         case .calendar(let limit, let period): .calendar(CalendarWindowLimiter(limit: limit, period: period, now: now))
         case .strict(let limit, let window): .strict(StrictWindowLimiter(limit: limit, window: window))
@@ -44,7 +51,7 @@ public struct CompositeLimiter: RateLimiter, Hashable {
     public var isUnlimited: Bool { self.parts.isEmpty }
 
     /// Whether a limit counts uses by instant (rolling windows, spacing), so a use moves to its completion.
-    public private(set) var settlesAtCompletion = false
+    public internal(set) var settlesAtCompletion = false
 
     /// Moves a use of `cost` recorded at `acquiredAt` to `completedAt`: rolling windows and spacing count a use from
     /// the latest instant the provider can have seen it.
@@ -177,7 +184,7 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         self.parts.indices.map { self.remaining(part: $0, at: now) }
     }
 
-    private func remaining(part index: Int, at now: Timestamp) -> Int? {
+    func remaining(part index: Int, at now: Timestamp) -> Int? {
         switch self.parts[index] {
         case .tokenBucket(let limiter): limiter.remaining(at: now)
         case .gcra(let limiter): limiter.remaining(at: now)
@@ -249,55 +256,5 @@ public struct CompositeLimiter: RateLimiter, Hashable {
         limiter.exhaust(at: now)
         self.parts[chosen] = .calendar(limiter)
         return chosenReset
-    }
-
-    /// Replaces the limits, carrying usage over from a limit of the same kind and period, so a change never
-    /// over-admits: a lowered quota keeps what was used, a strict window keeps its log, a bucket keeps no more
-    /// tokens than it had.
-    public mutating func setLimits(_ limits: [RateLimit], at now: Timestamp) {
-        var old = self.parts
-        var newParts: [Part] = []
-        for limit in limits {
-            var part = Self.makePart(limit, now: now)
-            if let match = old.firstIndex(where: { Self.sameShape($0, part) }) {
-                part = Self.carry(from: old.remove(at: match), into: part, limit: limit, at: now)
-            }
-            newParts.append(part)
-        }
-        self.parts = newParts
-        self.limits = limits
-        self.settlesAtCompletion = self.parts.contains { Self.settles($0) }
-    }
-
-    private static func sameShape(_ lhs: Part, _ rhs: Part) -> Bool {
-        switch (lhs, rhs) {
-        case (.tokenBucket(let a), .tokenBucket(let b)): a.refillNanoseconds == b.refillNanoseconds
-        case (.gcra(let a), .gcra(let b)): a.emissionNanoseconds == b.emissionNanoseconds
-        case (.spacing, .spacing): true
-        case (.calendar(let a), .calendar(let b)): a.period == b.period
-        case (.strict, .strict): true
-        default: false
-        }
-    }
-
-    private static func carry(from old: Part, into new: Part, limit: RateLimit, at now: Timestamp) -> Part {
-        switch (old, limit.wrapped) {
-        case (.tokenBucket(var bucket), .tokenBucket(let capacity, _)):
-            bucket.setCapacity(capacity, at: now)
-            return .tokenBucket(bucket)
-        case (.gcra(let old), _):
-            guard case .gcra(var gcra) = new else { return new }
-            gcra.theoreticalArrival = max(gcra.theoreticalArrival, old.theoreticalArrival)
-            return .gcra(gcra)
-        case (.spacing(let spacing), .minimumSpacing(let interval)):
-            return .spacing(spacing.withInterval(interval))
-        case (.calendar(var window), .calendar(let count, _)):
-            window.setLimit(count)
-            return .calendar(window)
-        case (.strict(let window), .strict(let count, let length)):
-            return .strict(window.resized(limit: count, window: length))
-        default:
-            return new
-        }
     }
 }

@@ -26,8 +26,10 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The generic cell rate algorithm: `rate` uses per `period`, with `burst` uses admitted at once.
-    public static func gcra(rate: Int, per period: Duration, burst: Int = 1) -> Self {
-        precondition(rate >= 1 && period > .zero && burst >= 1, "GCRA needs rate ≥ 1, burst ≥ 1, a positive period")
+    ///
+    /// - Throws: ``RateLimitError`` if `period` is not positive or `rate` or `burst` is below 1.
+    public static func gcra(rate: Int, per period: Duration, burst: Int = 1) throws(RateLimitError) -> Self {
+        _ = try RateLimitError.gcraEmission(rate: rate, period: period, burst: burst)
         return Self(wrapped: .gcra(rate: rate, period: period, burst: burst))
     }
 
@@ -77,6 +79,16 @@ public struct RateLimit: Hashable, Sendable, CustomStringConvertible {
         switch self.wrapped {
         case .calendar, .strict: true
         case .tokenBucket, .gcra, .minimumSpacing: false
+        }
+    }
+
+    /// A token bucket's refill interval or a GCRA's emission interval (`period / rate`, rounded up: never looser),
+    /// in nanoseconds; 0 for other kinds.
+    package var unitNanoseconds: Int64 {
+        switch self.wrapped {
+        case .tokenBucket(_, let interval): max(1, interval.nanoseconds)
+        case .gcra(let rate, let period, _): RateLimitError.emission(rate: rate, period: period)
+        default: 0
         }
     }
 

@@ -33,7 +33,9 @@ public struct TokenBucketLimiter: RateLimiter, Hashable {
     public private(set) var capacity: Int
     /// The time it takes to gain one token, in nanoseconds.
     public let refillNanoseconds: Int64
-    // Tokens are counted in nanoseconds of refill time so no fractions are lost: `credit` is the refill time banked.
+    // Tokens are counted in nanoseconds of refill time so no fractions are lost: `credit` is the refill time banked
+    // at `updated`, the latest instant the bucket has seen (an earlier instant is read as `updated`: refill time is
+    // credited once).
     private var credit: Int64
     private var updated: Timestamp
 
@@ -45,15 +47,31 @@ public struct TokenBucketLimiter: RateLimiter, Hashable {
         self.updated = now
     }
 
+    /// A bucket holding `level` (converted to this refill interval, at most `capacity`) at `now`.
+    init(capacity: Int, refillNanoseconds: Int64, level: BucketLevel, at now: Timestamp) {
+        self.capacity = capacity
+        self.refillNanoseconds = max(1, refillNanoseconds)
+        self.credit = level.credit(unit: self.refillNanoseconds, capacity: capacity)
+        self.updated = now
+    }
+
     private func credit(at now: Timestamp) -> Int64 {
         let elapsed = max(0, now.nanosecondsSinceEpoch &- self.updated.nanosecondsSinceEpoch)
         return min(Int64(self.capacity) * self.refillNanoseconds, self.credit.addingSaturating(elapsed))
     }
 
+    /// What the bucket holds at `now` (or at its last update, if that is later), and that instant.
+    func level(at now: Timestamp) -> (level: BucketLevel, at: Timestamp) {
+        let instant = max(now, self.updated)
+        return (BucketLevel(credit: self.credit(at: instant), unit: self.refillNanoseconds), instant)
+    }
+
     public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
         if cost > self.capacity { return .distantFuture }
-        let needed = Int64(cost) * self.refillNanoseconds - self.credit(at: now)
-        return needed <= 0 ? now : now.advanced(by: .nanoseconds(needed))
+        // Asked before the last update: tokens only refill from then on, so the answer counts from there.
+        let from = max(now, self.updated)
+        let needed = Int64(cost) * self.refillNanoseconds - self.credit(at: from)
+        return needed <= 0 ? now : from.advanced(by: .nanoseconds(needed))
     }
 
     public mutating func record(cost: Int, at now: Timestamp) {
@@ -73,16 +91,17 @@ public struct TokenBucketLimiter: RateLimiter, Hashable {
         let reported = Int64(max(0, remaining)) * self.refillNanoseconds
         if reported < self.credit(at: now) {
             self.credit = reported
-            self.updated = now
+            self.updated = max(self.updated, now)
         }
     }
 
     public func remaining(at now: Timestamp) -> Int? { Int(max(0, self.credit(at: now)) / self.refillNanoseconds) }
 
-    /// Changes the capacity, never adding tokens: lowering it drops the excess.
+    /// Changes the capacity, never adding tokens: lowering it drops the excess, raising it adds none.
     public mutating func setCapacity(_ capacity: Int, at now: Timestamp) {
-        self.credit = min(self.credit(at: now), Int64(capacity) * self.refillNanoseconds)
-        self.updated = now
+        let from = max(now, self.updated)
+        self.credit = min(self.credit(at: from), Int64(capacity) * self.refillNanoseconds)
+        self.updated = from
         self.capacity = capacity
     }
 }
@@ -91,17 +110,35 @@ public struct TokenBucketLimiter: RateLimiter, Hashable {
 ///
 /// Keeps a single instant, the theoretical arrival time (TAT), as governor and redis-cell do.
 public struct GCRALimiter: RateLimiter, Hashable {
-    /// The spacing of uses at the sustained rate, in nanoseconds.
+    /// The spacing of uses at the sustained rate, in nanoseconds (`period / rate`, rounded up).
     public let emissionNanoseconds: Int64
     /// Uses admitted at once.
     public let burst: Int
     var theoreticalArrival: Timestamp
 
     /// Creates a limiter that admits a full burst now.
-    public init(rate: Int, period: Duration, burst: Int, now: Timestamp) {
-        self.emissionNanoseconds = max(1, period.nanoseconds / Int64(max(1, rate)))
-        self.burst = max(1, burst)
+    ///
+    /// - Throws: ``RateLimitError`` if `period` is not positive or `rate` or `burst` is below 1, as
+    ///   ``RateLimit/gcra(rate:per:burst:)`` does.
+    public init(rate: Int, period: Duration, burst: Int, now: Timestamp) throws(RateLimitError) {
+        self.emissionNanoseconds = try RateLimitError.gcraEmission(rate: rate, period: period, burst: burst)
+        self.burst = burst
         self.theoreticalArrival = now
+    }
+
+    /// A limiter holding `level` (converted to this emission interval, at most `burst` units) at `now`.
+    init(emissionNanoseconds: Int64, burst: Int, level: BucketLevel, at now: Timestamp) {
+        self.emissionNanoseconds = max(1, emissionNanoseconds)
+        self.burst = max(1, burst)
+        let credit = level.credit(unit: self.emissionNanoseconds, capacity: self.burst)
+        let backlog = (Int64(self.burst) * self.emissionNanoseconds).subtractingReportingOverflow(credit)
+        self.theoreticalArrival = now.advanced(by: .nanoseconds(backlog.overflow ? .max : backlog.partialValue))
+    }
+
+    /// What the limiter holds at `now`: the burst less the backlog before the TAT.
+    func level(at now: Timestamp) -> BucketLevel {
+        let backlog = max(0, self.theoreticalArrival.nanosecondsSinceEpoch &- now.nanosecondsSinceEpoch)
+        return BucketLevel(credit: Int64(self.burst) * self.emissionNanoseconds - backlog, unit: self.emissionNanoseconds)
     }
 
     private var tolerance: Int64 { Int64(self.burst - 1) * self.emissionNanoseconds }
@@ -152,17 +189,24 @@ public struct MinimumSpacingLimiter: RateLimiter, Hashable {
         return next <= now ? now : next
     }
 
-    public mutating func record(cost: Int, at now: Timestamp) { self.lastUse = now }
+    public mutating func record(cost: Int, at now: Timestamp) { self.lastUse = max(self.lastUse ?? now, now) }
 
     public mutating func refund(cost: Int, at now: Timestamp) {}
 
     public func remaining(at now: Timestamp) -> Int? { nil }
 
+    /// The latest use recorded, if any.
+    var lastUseInstant: Timestamp? { self.lastUse }
+
     /// The same last use with another interval (a change of limits keeps the spacing from the last use).
     func withInterval(_ interval: Duration) -> MinimumSpacingLimiter {
-        var copy = MinimumSpacingLimiter(interval: interval)
-        copy.lastUse = self.lastUse
-        return copy
+        MinimumSpacingLimiter(interval: interval, lastUse: self.lastUse)
+    }
+
+    /// A limiter whose last use was at `lastUse`.
+    init(interval: Duration, lastUse: Timestamp?) {
+        self.init(interval: interval)
+        self.lastUse = lastUse
     }
 }
 
@@ -190,8 +234,10 @@ public struct CalendarWindowLimiter: RateLimiter, Hashable {
 
     public func earliestAdmission(cost: Int, at now: Timestamp) -> Timestamp {
         if cost > self.limit { return .distantFuture }
-        if self.used(at: now) + cost <= self.limit { return now }
-        return self.period.end(containing: now)
+        // Asked in a period before the one recorded in: a use now counts in the recorded one, so answer for it.
+        let from = max(now, self.windowStart)
+        if self.used(at: from) + cost <= self.limit { return now }
+        return self.period.end(containing: from)
     }
 
     private mutating func roll(to now: Timestamp) {
@@ -238,6 +284,18 @@ public struct CalendarWindowLimiter: RateLimiter, Hashable {
 
     /// When the current window resets.
     public func resetAt(after now: Timestamp) -> Timestamp { self.period.end(containing: now) }
+
+    /// A quota of `limit` per `period` that has `used` units spent in the period containing `now`.
+    init(limit: Int, period: CalendarPeriod, used: Int, at now: Timestamp) {
+        self.init(limit: limit, period: period, now: now)
+        self.used = max(0, used)
+    }
+
+    /// The units spent in the period this quota counts in now (the recorded one, if `now` is before it).
+    func usedCount(at now: Timestamp) -> Int { self.used(at: max(now, self.windowStart)) }
+
+    /// The latest instant the quota has counted in.
+    var countingFrom: Timestamp { self.windowStart }
 }
 
 /// Strict: never more than `limit` units in any window of length `window` (a log of recent uses).
@@ -347,4 +405,15 @@ public struct StrictWindowLimiter: RateLimiter, Hashable {
         copy.log = Array(self.log[self.head...])
         return copy
     }
+
+    /// A window of `limit` per `window` holding `uses` uses stamped `at`: what it starts from when it replaces a
+    /// limit of another kind, which kept counts but not instants (each stamped at the change, the latest a use
+    /// can have been made).
+    init(limit: Int, window: Duration, uses: Int, at stamp: Timestamp) {
+        self.init(limit: limit, window: window)
+        self.log = Array(repeating: stamp, count: max(0, uses))
+    }
+
+    /// The instant of the latest recorded use, if any is in the log.
+    var latestUse: Timestamp? { self.log.count > self.head ? self.log.last : nil }
 }

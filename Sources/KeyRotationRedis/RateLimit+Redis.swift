@@ -27,7 +27,8 @@ extension RateLimit {
         case .tokenBucket(let capacity, let refill):
             return .tokenBucket(capacity: max(1, count(capacity)), refillInterval: refill / fraction)
         case .gcra(let rate, let period, let burst):
-            return .gcra(rate: rate, per: period / fraction, burst: max(1, count(burst)))
+            // Valid by construction: `period / fraction` ≥ `period` > 0 for a fraction in (0, 1], burst ≥ 1.
+            return try! .gcra(rate: rate, per: period / fraction, burst: max(1, count(burst)))
         }
     }
 }

@@ -66,7 +66,7 @@ final class RedisKeyStateStoreTests {
             Issue.record("a second use within the spacing was admitted")
             return
         }
-        let gcra: [RateLimit] = [.gcra(rate: 1, per: .seconds(20), burst: 2)]
+        let gcra: [RateLimit] = [try .gcra(rate: 1, per: .seconds(20), burst: 2)]
         #expect(try first.admit(fingerprint: "gcra", cost: 1, limits: gcra, at: self.now) == .admitted(remaining: 1))
         #expect(try second.admit(fingerprint: "gcra", cost: 1, limits: gcra, at: self.now) == .admitted(remaining: 0))
         guard case .notBefore(let eta) = try first.admit(fingerprint: "gcra", cost: 1, limits: gcra, at: self.now)

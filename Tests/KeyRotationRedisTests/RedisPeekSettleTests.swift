@@ -73,7 +73,7 @@ final class RedisPeekSettleTests {
     @Test func aFreshStorePeeksTheQuotaAnotherProcessLeftAndRecordsNothing() throws {
         let (first, fresh) = (try self.store(), try self.store())
         let limits: [RateLimit] = [
-            .perDay(10), .strict(5, per: .seconds(60)), .gcra(rate: 1, per: .seconds(60), burst: 8),
+            .perDay(10), .strict(5, per: .seconds(60)), try .gcra(rate: 1, per: .seconds(60), burst: 8),
         ]
         for _ in 0..<3 { _ = try first.admit(fingerprint: "peek", cost: 1, limits: limits, at: self.now) }
         // Tightest: the strict window, 5 − 3 − 1 (the day has 6 left after the use, GCRA 4).

@@ -18,7 +18,7 @@ struct RedisRestartTests {
     static let kinds: [(fingerprint: String, limits: [RateLimit])] = [
         ("calendar", [.perDay(3)]),
         ("strict", [.strict(3, per: .seconds(600))]),
-        ("gcra", [.gcra(rate: 1, per: .seconds(600), burst: 3)]),
+        ("gcra", [try! .gcra(rate: 1, per: .seconds(600), burst: 3)]),
         ("bucket", [.tokenBucket(capacity: 3, refillInterval: .seconds(600))]),
         ("spacing", [.minimumSpacing(.seconds(600))]),
     ]

@@ -62,7 +62,7 @@ private func at(_ seconds: Int64) -> Timestamp {
     }
 
     @Test func gcraSpacesUsesByTheEmissionInterval() throws {
-        let limits = [RateLimit.gcra(rate: 6, per: .seconds(60), burst: 1)]
+        let limits = [try RateLimit.gcra(rate: 6, per: .seconds(60), burst: 1)]
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(0)) == .admitted(remaining: 0))
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(5)) == .notBefore(at(10)))
         #expect(try self.store.admit(fingerprint: "a", cost: 1, limits: limits, at: at(10)) == .admitted(remaining: 0))
@@ -71,7 +71,7 @@ private func at(_ seconds: Int64) -> Timestamp {
     @Test(arguments: [
         RateLimit.calendar(5, per: .day), .strict(5, per: .seconds(1)),
         .tokenBucket(capacity: 5, refillInterval: .seconds(1)),
-        .gcra(rate: 1, per: .seconds(1), burst: 5),
+        try .gcra(rate: 1, per: .seconds(1), burst: 5),
     ])
     func costAboveCapacityIsNeverAdmitted(limit: RateLimit) throws {
         #expect(

@@ -2,11 +2,11 @@ import KeyRotation
 import Testing
 
 @Suite struct RateLimiterTests {
-    @Test func onlyWindowLimitsCountUses() {
+    @Test func onlyWindowLimitsCountUses() throws {
         #expect(RateLimit.perMinute(4).countsUsesInWindows)
         #expect(RateLimit.perDay(500).countsUsesInWindows)
         #expect(!RateLimit.tokenBucket(capacity: 5, refillInterval: .seconds(1)).countsUsesInWindows)
-        #expect(!RateLimit.gcra(rate: 5, per: .seconds(1), burst: 5).countsUsesInWindows)
+        #expect(try !RateLimit.gcra(rate: 5, per: .seconds(1), burst: 5).countsUsesInWindows)
         #expect(!RateLimit.minimumSpacing(.milliseconds(100)).countsUsesInWindows)
     }
 
@@ -23,8 +23,8 @@ import Testing
         #expect(bucket.remaining(at: at(25)) == 2)
     }
 
-    @Test func gcraSpacesUsesAfterTheBurst() {
-        var gcra = GCRALimiter(rate: 10, period: .seconds(1), burst: 2, now: at(0))
+    @Test func gcraSpacesUsesAfterTheBurst() throws {
+        var gcra = try GCRALimiter(rate: 10, period: .seconds(1), burst: 2, now: at(0))
         gcra.record(cost: 1, at: at(0))
         gcra.record(cost: 1, at: at(0))
         #expect(gcra.earliestAdmission(cost: 1, at: at(0)) == at(0.1))

@@ -60,7 +60,7 @@ func replica(url: String, prefix: String, seconds: Int) async throws {
 /// during a test).
 let restartKeys = [
     APIKey("redis-restart-secret-1", label: "strict", limits: [.strict(24, per: .seconds(600))]),
-    APIKey("redis-restart-secret-2", label: "gcra", limits: [.gcra(rate: 1, per: .seconds(2), burst: 5)]),
+    APIKey("redis-restart-secret-2", label: "gcra", limits: [try! .gcra(rate: 1, per: .seconds(2), burst: 5)]),
     APIKey("redis-restart-secret-3", label: "hour", limits: [.calendar(24, per: .hour)]),
     APIKey("redis-restart-secret-4", label: "spacing", limits: [.minimumSpacing(.seconds(600))]),
 ]

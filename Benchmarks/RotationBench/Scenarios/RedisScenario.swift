@@ -18,7 +18,7 @@ struct RedisScenario: BenchScenario {
 
     /// Limits that never refuse, so every round trip is a full admission (read, decide, record).
     private static let limits: [RateLimit] = [
-        .calendar(Int.max / 4, per: .day), .gcra(rate: 1_000_000, per: .seconds(1), burst: 1_000_000),
+        .calendar(Int.max / 4, per: .day), try! .gcra(rate: 1_000_000, per: .seconds(1), burst: 1_000_000),
     ]
 
     func run(_ options: BenchOptions) async -> [ResultRow] {
